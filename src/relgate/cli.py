@@ -1,0 +1,256 @@
+"""Command line: parse flags, call the same code as the Python API, map results to exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from relgate import __version__
+from relgate.config import Config, load_config
+from relgate.decision import Decision
+from relgate.engines import ENGINE_NAMES
+from relgate.errors import RelgateError
+from relgate.gate import RunOptions, evaluate, gather_context, run_check
+from relgate.output import FORMATS
+from relgate.output.escape import terminal
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str) -> None:
+    click.echo(f"relgate: error: {terminal(message)}", err=True)
+
+
+def _config_option(func: F) -> F:
+    return click.option(
+        "--config", "config_path", default="relgate.yaml", show_default=True,
+        type=click.Path(dir_okay=False), help="Path to relgate.yaml.",
+    )(func)
+
+
+def _run_options(func: F) -> F:
+    options = [
+        click.option("--env", "environment", help="Target environment (overrides the config)."),
+        click.option("--service", help="Service name (overrides the config)."),
+        click.option("--at", help="Evaluate as of this RFC 3339 time (replays, tests)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _decision_options(func: F) -> F:
+    options = [
+        click.option("--mode", type=click.Choice(["enforce", "warn"]), help="warn: report, never block."),
+        click.option("--engine", type=click.Choice(ENGINE_NAMES), help="Policy engine."),
+        click.option("--override", "override", help="Reason to let soft-mandatory denials pass."),
+        click.option("--actor", help="Who overrides (default: $GITHUB_ACTOR, then $USER)."),
+        click.option("--json", "as_json", is_flag=True, help="Print the decision JSON to stdout."),
+        click.option(
+            "--output", "outputs", multiple=True, metavar="FORMAT=PATH",
+            help=f"Also write FORMAT ({', '.join(FORMATS)}) to PATH ('-' = stdout). Repeatable.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _parse_outputs(outputs: Sequence[str], as_json: bool) -> list[tuple[str, str]]:
+    parsed = [("json", "-")] if as_json else []
+    for item in outputs:
+        name, sep, path = item.partition("=")
+        if not sep or not path:
+            raise RelgateError(f"--output {item!r}: expected FORMAT=PATH, e.g. json=decision.json")
+        if name not in FORMATS:
+            raise RelgateError(f"--output {item!r}: unknown format {name!r} (known: {', '.join(FORMATS)})")
+        parsed.append((name, path))
+    if sum(1 for _, path in parsed if path == "-") > 1:
+        raise RelgateError("--output: only one format can go to stdout ('-')")
+    return parsed
+
+
+def _emit(decision: Decision, outputs: list[tuple[str, str]]) -> None:
+    """Write the requested formats; the text verdict goes to stdout unless stdout is taken."""
+    stdout_taken = any(path == "-" for _, path in outputs)
+    text = FORMATS["text"]().render(decision, colour=(sys.stderr if stdout_taken else sys.stdout).isatty())
+    click.echo(text, nl=False, err=stdout_taken)
+    for name, path in outputs:
+        rendered = FORMATS[name]().render(decision)
+        if path == "-":
+            click.echo(rendered, nl=False)
+        else:
+            target = Path(path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(rendered, encoding="utf-8")
+
+
+def _guard(func: Callable[[], int]) -> None:
+    """Run a command body: user errors are one line and exit 2, bugs too exit 2 (never 1)."""
+    try:
+        code = func()
+    except RelgateError as exc:
+        _fail(str(exc))
+        sys.exit(2)
+    except Exception:
+        traceback.print_exc()
+        _fail("internal error (a bug in relgate); the gate did not decide")
+        sys.exit(2)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="relgate")
+def main() -> None:
+    """relgate: a policy-as-code release gate. Exit codes: 0 allow, 1 deny, 2 error."""
+
+
+@main.command()
+@_config_option
+@_run_options
+@_decision_options
+@click.option("--audit-log", type=click.Path(dir_okay=False), help="Append the record here instead.")
+@click.option("--no-audit", is_flag=True, help="Do not write an audit record.")
+def check(config_path: str, audit_log: str | None, no_audit: bool, **flags: Any) -> None:
+    """Gather evidence, evaluate policies, record the decision, exit 0/1/2.
+
+    Example: relgate check --config examples/quickstart/relgate.yaml --output json=decision.json
+    """
+
+    def body() -> int:
+        outputs = _parse_outputs(flags.pop("outputs"), flags.pop("as_json"))
+        env = dict(os.environ)
+        config = load_config(config_path, env)
+        options = RunOptions(audit_log=Path(audit_log) if audit_log else None, audit=not no_audit, **flags)
+        run = run_check(config, options, env)
+        _emit(run.decision, outputs)
+        return run.decision.exit_code
+
+    _guard(body)
+
+
+@main.command()
+@_config_option
+@_run_options
+def context(config_path: str, **flags: Any) -> None:
+    """Gather evidence and print the context document (the policy input) as JSON.
+
+    Example: relgate context --config relgate.yaml --at 2026-12-01T10:00:00Z > context.json
+    """
+
+    def body() -> int:
+        env = dict(os.environ)
+        config = load_config(config_path, env)
+        doc, runs = gather_context(config, RunOptions(**flags), env)
+        click.echo(json.dumps(doc, indent=2))
+        failed = [r for r in runs if r.failed_required]
+        for run in failed:
+            _fail(f"required source {run.spec.name!r} failed: {run.error}")
+        return 2 if failed else 0
+
+    _guard(body)
+
+
+@main.command(name="eval")
+@_config_option
+@click.option("--context", "context_path", required=True, type=click.Path(dir_okay=False),
+              help="A context document saved by `relgate context`.")
+@_decision_options
+def eval_command(config_path: str, context_path: str, **flags: Any) -> None:
+    """Evaluate a saved context document offline (no sources, no audit record).
+
+    Example: relgate eval --config relgate.yaml --context context.json --json
+    """
+
+    def body() -> int:
+        outputs = _parse_outputs(flags.pop("outputs"), flags.pop("as_json"))
+        env = dict(os.environ)
+        config = load_config(config_path, env)
+        doc = _read_json(Path(context_path))
+        decision = evaluate(config, doc, RunOptions(audit=False, **flags), env)
+        _emit(decision, outputs)
+        return decision.exit_code
+
+    _guard(body)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RelgateError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise RelgateError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+
+
+@main.group()
+def policy() -> None:
+    """Test and check Rego policies with the loader the gate uses."""
+
+
+@policy.command(name="test")
+@click.argument("paths", nargs=-1)
+@click.option("--engine", type=click.Choice([*ENGINE_NAMES, "all"]), default="regorus", show_default=True)
+def policy_test(paths: tuple[str, ...], engine: str) -> None:
+    """Run every test_* rule; exit 1 if any fails.
+
+    Example: relgate policy test policies/ --engine all
+    """
+    from relgate.policy import load_policies
+    from relgate.policytest import run_policy_tests
+
+    def body() -> int:
+        policies = load_policies(paths or ("builtin",), Path.cwd(), include_tests=True)
+        engines = ENGINE_NAMES if engine == "all" else (engine,)
+        failed = total = 0
+        for name in engines:
+            for outcome in run_policy_tests(policies, name):
+                total += 1
+                status = "PASS" if outcome.passed else "FAIL"
+                failed += not outcome.passed
+                extra = f" ({terminal(outcome.error)})" if outcome.error else ""
+                click.echo(f"{status} {name} {outcome.package}.{outcome.name}{extra}")
+        if total == 0:
+            raise RelgateError("no test_* rule found in *_test.rego files")
+        click.echo(f"{total - failed} passed, {failed} failed")
+        return 1 if failed else 0
+
+    _guard(body)
+
+
+@policy.command(name="check")
+@click.argument("paths", nargs=-1)
+@click.option("--engine", type=click.Choice(ENGINE_NAMES), default="regorus", show_default=True)
+def policy_check(paths: tuple[str, ...], engine: str) -> None:
+    """Compile policies and report errors as file:line: message (exit 2).
+
+    Example: relgate policy check my-policies/
+    """
+    from relgate.engines import make_engine
+    from relgate.policy import load_policies
+
+    def body() -> int:
+        policies = load_policies(paths or ("builtin",), Path.cwd(), include_tests=True)
+        compiled = make_engine(engine)
+        compiled.load(policies, {})
+        compiled.query("data.relgate", {})
+        click.echo(f"ok: {len(policies.modules)} module(s) compiled with {engine} ({policies.digest})")
+        return 0
+
+    _guard(body)
+
+
+def _load(config_path: str) -> Config:
+    return load_config(config_path, dict(os.environ))
+
+
+from relgate.cli_audit import audit  # noqa: E402  (registers the `audit` group)
+
+main.add_command(audit)

@@ -1,0 +1,179 @@
+"""The one place that wires config → sources → context → engine → decision → audit."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import rfc8785
+
+from relgate.config import Config
+from relgate.context import build_context, validate_context
+from relgate.decision import Decision, Mode, Verdict
+from relgate.engines import make_engine
+from relgate.errors import ConfigError, RelgateError
+from relgate.gather import SourceRun, run_sources
+from relgate.policy import BUILTIN, load_policies
+from relgate.sources.ci_env import change_from_env
+from relgate.sources.interface import GatherRequest
+from relgate.timeutil import format_ns, now_ns, parse_ns
+from relgate.verdict import OverrideRequest, judge
+from relgate.waivers import open_book
+
+LIBRARY_SECTIONS = ("vulnerabilities", "tests", "approvals", "freeze_windows", "slo")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Per-run choices from flags; None means "as the config says"."""
+
+    service: str | None = None
+    environment: str | None = None
+    at: str | None = None
+    mode: str | None = None
+    engine: str | None = None
+    override: str | None = None
+    actor: str | None = None
+    audit_log: Path | None = None
+    audit: bool = True
+
+
+@dataclass(frozen=True)
+class GateRun:
+    """A finished run: the decision, the input it was made on, and its audit record."""
+
+    decision: Decision
+    context: Mapping[str, Any]
+    record: Mapping[str, Any] | None = None
+
+
+def evaluation_time(options: RunOptions) -> int:
+    if options.at is None:
+        return now_ns()
+    try:
+        return parse_ns(options.at)
+    except ValueError:
+        raise ConfigError(f"--at: expected an RFC 3339 date-time, got {options.at!r}") from None
+
+
+def gather_context(
+    config: Config, options: RunOptions, env: Mapping[str, str]
+) -> tuple[dict[str, Any], tuple[SourceRun, ...]]:
+    """Run the sources and assemble the (not yet validated) context document."""
+    at_ns = evaluation_time(options)
+    service = options.service or config.service
+    environment = options.environment or config.environment
+    request = GatherRequest(at_ns, service, environment, env)
+    runs = run_sources(config.sources, request)
+    context = build_context(
+        evaluated_at_ns=at_ns,
+        service=service,
+        environment=environment,
+        change=change_from_env(env),
+        runs=runs,
+    )
+    return context, runs
+
+
+def run_check(config: Config, options: RunOptions, env: Mapping[str, str]) -> GateRun:
+    """Gather, evaluate and record one gate run."""
+    context, runs = gather_context(config, options, env)
+    errors = [f"required source {r.spec.name!r} failed: {r.error}" for r in runs if r.failed_required]
+    decision = evaluate(config, context, options, env, errors)
+    record = None
+    if options.audit and config.audit_enabled:
+        from relgate.audit.writer import append_decision
+
+        record = append_decision(
+            config=config,
+            log_path=options.audit_log or config.audit_log,
+            decision=decision,
+            context=context,
+            evidence={r.spec.name: _digest(r.evidence) for r in runs if r.status == "ok"},
+            env=env,
+        )
+        decision = replace(decision, audit_id=str(record["id"]), record_path=str(options.audit_log or config.audit_log))
+    return GateRun(decision, context, record)
+
+
+def evaluate(
+    config: Config,
+    context: Mapping[str, Any],
+    options: RunOptions,
+    env: Mapping[str, str],
+    errors: list[str] | None = None,
+) -> Decision:
+    """Evaluate a context document; any failure becomes an `error` decision, never an allow."""
+    errors = list(errors or [])
+    mode = Mode(options.mode or config.mode)
+    engine_name = options.engine or config.engine
+    at_ns = int(context.get("evaluated_at_ns", 0))
+    book = open_book(
+        config.waivers,
+        service=str(context.get("service", "")),
+        environment=str(context.get("environment", "")),
+        evaluated_at_ns=at_ns,
+    )
+    override = _override(options, env)
+    digest = ""
+    outcomes: tuple[Any, ...] = ()
+    try:
+        validate_context(context)
+        policies = load_policies(config.policies, config.base_dir)
+        digest = policies.digest
+        _require_participation(config)
+        engine = make_engine(engine_name)
+        engine.load(policies, {"config": dict(config.data), "waivers": book.policy_data()})
+        outcomes = engine.evaluate(context)
+        if not outcomes:
+            errors.append("no relgate.* policy package defines deny or warn")
+    except RelgateError as exc:
+        errors.append(str(exc))
+    findings = context.get("vulnerabilities", {}).get("findings", [])
+    return judge(
+        outcomes,
+        book=book,
+        levels=config.enforcement,
+        findings=findings,
+        override=override,
+        errors=errors,
+        mode=mode,
+        service=str(context.get("service", "")),
+        environment=str(context.get("environment", "")),
+        evaluated_at=format_ns(at_ns),
+        policy_digest=digest,
+        engine=engine_name,
+    )
+
+
+def _require_participation(config: Config) -> None:
+    if set(config.policies) == {BUILTIN} and not any(s in config.data for s in LIBRARY_SECTIONS):
+        sections = ", ".join(LIBRARY_SECTIONS)
+        raise ConfigError(
+            f"{config.path}: data: no library policy takes part; configure at least one of {sections}"
+        )
+
+
+def _override(options: RunOptions, env: Mapping[str, str]) -> OverrideRequest | None:
+    if not options.override:
+        return None
+    actor = options.actor or env.get("GITHUB_ACTOR") or env.get("USER") or ""
+    if not actor:
+        raise ConfigError("--override needs an identity: pass --actor or set GITHUB_ACTOR")
+    return OverrideRequest(options.override, actor)
+
+
+def _digest(evidence: Mapping[str, Any]) -> str:
+    return "sha256:" + hashlib.sha256(rfc8785.dumps(dict(evidence))).hexdigest()
+
+
+def current_env() -> dict[str, str]:
+    return dict(os.environ)
+
+
+def verdict_of(run: GateRun) -> Verdict:
+    return run.decision.verdict

@@ -1,0 +1,75 @@
+"""Run the configured sources side by side, each under its own timeout."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+
+from relgate.errors import RelgateError
+from relgate.sources import SOURCE_TYPES
+from relgate.sources.interface import Evidence, GatherRequest, SourceSpec
+
+
+@dataclass(frozen=True)
+class SourceRun:
+    """What one source produced, or why it did not."""
+
+    spec: SourceSpec
+    status: str
+    duration_ms: float
+    evidence: Evidence
+    error: str | None = None
+
+    @property
+    def failed_required(self) -> bool:
+        return self.status == "error" and self.spec.required
+
+    def to_status(self) -> dict[str, object]:
+        status: dict[str, object] = {
+            "type": self.spec.type,
+            "status": self.status,
+            "required": self.spec.required,
+            "duration_ms": round(self.duration_ms, 3),
+        }
+        if self.error:
+            status["error"] = self.error
+        return status
+
+
+def run_sources(specs: Sequence[SourceSpec], request: GatherRequest) -> tuple[SourceRun, ...]:
+    """Collect from every source concurrently; a crash or timeout becomes that source's error."""
+    if not specs:
+        return ()
+    pool = ThreadPoolExecutor(max_workers=min(8, len(specs)), thread_name_prefix="relgate-source")
+    started: dict[str, float] = {}
+    futures: list[Future[Evidence]] = []
+    for spec in specs:
+        started[spec.name] = time.perf_counter()
+        futures.append(pool.submit(SOURCE_TYPES[spec.type](spec).collect, request))
+    runs: list[SourceRun] = []
+    try:
+        for spec, future in zip(specs, futures):
+            remaining = spec.timeout_s - (time.perf_counter() - started[spec.name])
+            wait([future], timeout=max(remaining, 0.0))
+            elapsed = (time.perf_counter() - started[spec.name]) * 1000
+            runs.append(_outcome(spec, future, elapsed))
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return tuple(runs)
+
+
+def _outcome(spec: SourceSpec, future: Future[Evidence], elapsed_ms: float) -> SourceRun:
+    if not future.done():
+        future.cancel()
+        message = f"source {spec.name!r} timed out after {spec.timeout_s:g}s"
+        return SourceRun(spec, "error", elapsed_ms, {}, message)
+    error = future.exception()
+    if error is None:
+        return SourceRun(spec, "ok", elapsed_ms, future.result())
+    if isinstance(error, RelgateError):
+        return SourceRun(spec, "error", elapsed_ms, {}, str(error))
+    # A bug in a source must still fail closed, and say where it happened.
+    message = f"source {spec.name!r} crashed: {type(error).__name__}: {error}"
+    return SourceRun(spec, "error", elapsed_ms, {}, message)

@@ -1,0 +1,72 @@
+"""A Markdown report (job summaries, PR comments); every untrusted string is escaped."""
+
+from __future__ import annotations
+
+import json
+
+from relgate.decision import Decision, Verdict, Violation
+from relgate.output.escape import markdown
+from relgate.output.interface import Format
+
+_ICON = {Verdict.ALLOW: "✅", Verdict.DENY: "❌", Verdict.ERROR: "⚠️"}
+
+
+def _row(item: Violation) -> str:
+    details = markdown(json.dumps(dict(item.details), sort_keys=True)) if item.details else ""
+    cells = [markdown(item.policy), markdown(item.id), markdown(item.msg), details, item.enforcement]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _table(title: str, items: tuple[Violation, ...]) -> list[str]:
+    if not items:
+        return []
+    return [
+        f"### {title}",
+        "",
+        "| Policy | Rule | Message | Details | Enforcement |",
+        "| --- | --- | --- | --- | --- |",
+        *(_row(i) for i in items),
+        "",
+    ]
+
+
+class MarkdownFormat(Format):
+    name = "markdown"
+
+    def render(self, decision: Decision, *, colour: bool = False) -> str:
+        verdict = decision.verdict
+        lines = [
+            f"## {_ICON[verdict]} relgate: {verdict.value}",
+            "",
+            f"Service **{markdown(decision.service or '-')}** → environment "
+            f"**{markdown(decision.environment or '-')}**, evaluated at {decision.evaluated_at} "
+            f"with {decision.engine}; policy digest `{decision.policy_digest}`.",
+            "",
+        ]
+        if decision.errors:
+            lines += ["### Errors", "", *(f"- {markdown(e)}" for e in decision.errors), ""]
+        lines += _table("Violations", decision.violations)
+        lines += _table("Warnings", decision.warnings)
+        if decision.overrides:
+            lines += ["### Overrides", ""]
+            lines += [
+                f"- {markdown(o.policy)} {markdown(o.id)}: {markdown(o.msg)} — by "
+                f"{markdown(o.actor)}: {markdown(o.reason)}"
+                for o in decision.overrides
+            ]
+            lines.append("")
+        if decision.waived or decision.waiver_notes:
+            lines += ["### Waivers", ""]
+            for w in decision.waived:
+                what = ", ".join(w.findings) or w.msg
+                lines.append(
+                    f"- {markdown(w.waiver_id)} waived {markdown(what)} ({markdown(w.policy)}), "
+                    f"approved by {markdown(w.approved_by)} until {markdown(w.expires)}"
+                )
+            lines += [
+                f"- {markdown(n.waiver_id)} {n.status}: {markdown(n.detail)}" for n in decision.waiver_notes
+            ]
+            lines.append("")
+        if decision.audit_id:
+            lines += [f"Audit record `{decision.audit_id}`.", ""]
+        return "\n".join(lines)
