@@ -101,5 +101,5 @@ def test_durations(text: object, seconds: float) -> None:
 
 
 def test_bad_duration_names_field() -> None:
-    with pytest.raises(ConfigError, match="sources\\[0\\].timeout: expected a duration"):
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.timeout: expected a duration"):
         parse_duration("soon", "sources[0].timeout")

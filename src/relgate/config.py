@@ -123,17 +123,18 @@ def _field_path(parts: Any) -> str:
 
 def _explain(error: jsonschema.ValidationError) -> str:
     if error.validator == "enum":
-        allowed = ", ".join(str(v) for v in error.validator_value)
+        choices: Any = error.validator_value
+        allowed = ", ".join(str(v) for v in choices)
         return f"expected one of {allowed}, got {error.instance!r}"
     if error.validator == "const":
         return f"expected {error.validator_value!r}, got {error.instance!r}"
     if error.validator == "additionalProperties":
-        return error.message.replace("Additional properties are not allowed", "unknown field(s)")
+        return str(error.message).replace("Additional properties are not allowed", "unknown field(s)")
     if error.validator == "type":
         return f"expected {error.validator_value}, got {_kind(error.instance)}"
     if error.validator == "format":
         return f"expected an RFC 3339 {error.validator_value}, got {error.instance!r}"
-    return error.message
+    return str(error.message)
 
 
 def _kind(value: Any) -> str:

@@ -50,7 +50,7 @@ def run_sources(specs: Sequence[SourceSpec], request: GatherRequest) -> tuple[So
         futures.append(pool.submit(SOURCE_TYPES[spec.type](spec).collect, request))
     runs: list[SourceRun] = []
     try:
-        for spec, future in zip(specs, futures):
+        for spec, future in zip(specs, futures, strict=True):
             remaining = spec.timeout_s - (time.perf_counter() - started[spec.name])
             wait([future], timeout=max(remaining, 0.0))
             elapsed = (time.perf_counter() - started[spec.name]) * 1000

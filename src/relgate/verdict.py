@@ -85,10 +85,10 @@ def judge(
             warnings.append(normalise(outcome.package, element, level))
         for element in outcome.deny:
             violation = normalise(outcome.package, element, level)
-            waiver = book.waiver_for(violation)
-            if waiver is not None:
-                used.add(waiver.id)
-                waived.append(as_waived(waiver, violation.policy, violation.id, violation.msg))
+            matched = book.waiver_for(violation)
+            if matched is not None:
+                used.add(matched.id)
+                waived.append(as_waived(matched, violation.policy, violation.id, violation.msg))
             elif level == Enforcement.ADVISORY.value:
                 warnings.append(violation)
             elif level == Enforcement.SOFT_MANDATORY.value and override is not None:

@@ -34,7 +34,8 @@ def test_engine_evaluates_deny_and_warn(name: str) -> None:
 
 @pytest.mark.parametrize("name", ENGINE_NAMES)
 def test_syntax_error_is_reported_as_file_line(name: str) -> None:
-    broken = PolicySet((PolicyModule("policies/broken.rego", "package relgate.x\nimport rego.v1\n\ndeny contains x if {\n  x := foo(\n}\n"),))
+    text = "package relgate.x\nimport rego.v1\n\ndeny contains x if {\n  x := foo(\n}\n"
+    broken = PolicySet((PolicyModule("policies/broken.rego", text),))
     with pytest.raises(PolicyError, match=r"^policies/broken\.rego:\d+:\d+: "):
         make_engine(name).load(broken, {})
 
