@@ -8,7 +8,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from relgate.errors import RelgateError
-from relgate.sources import SOURCE_TYPES
+from relgate.sources import source_class
 from relgate.sources.interface import Evidence, GatherRequest, SourceSpec
 
 
@@ -47,7 +47,7 @@ def run_sources(specs: Sequence[SourceSpec], request: GatherRequest) -> tuple[So
     futures: list[Future[Evidence]] = []
     for spec in specs:
         started[spec.name] = time.perf_counter()
-        futures.append(pool.submit(SOURCE_TYPES[spec.type](spec).collect, request))
+        futures.append(pool.submit(source_class(spec.type)(spec).collect, request))
     runs: list[SourceRun] = []
     try:
         for spec, future in zip(specs, futures, strict=True):

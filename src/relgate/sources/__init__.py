@@ -1,13 +1,26 @@
-"""Evidence sources, one module per kind, looked up by their `type:` in relgate.yaml."""
+"""Evidence sources, one module per kind, looked up by their `type:` in relgate.yaml.
+
+Modules are imported only when a config uses them, so a gate without a
+Prometheus source never imports an HTTP client.
+"""
 
 from __future__ import annotations
 
-from relgate.sources.ci_env import CiEnvSource
-from relgate.sources.file import FileSource
-from relgate.sources.interface import Source
-from relgate.sources.junit import JunitSource
-from relgate.sources.sarif import SarifSource
+import importlib
 
-SOURCE_TYPES: dict[str, type[Source]] = {
-    cls.type_name: cls for cls in (CiEnvSource, FileSource, JunitSource, SarifSource)
+from relgate.sources.interface import Source
+
+SOURCE_TYPES: dict[str, str] = {
+    "ci": "relgate.sources.ci_env:CiEnvSource",
+    "file": "relgate.sources.file:FileSource",
+    "junit": "relgate.sources.junit:JunitSource",
+    "prometheus": "relgate.sources.prometheus:PrometheusSource",
+    "sarif": "relgate.sources.sarif:SarifSource",
 }
+
+
+def source_class(type_name: str) -> type[Source]:
+    """The Source implementation registered for a `type:`."""
+    module_name, _, class_name = SOURCE_TYPES[type_name].partition(":")
+    cls: type[Source] = getattr(importlib.import_module(module_name), class_name)
+    return cls
