@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 import click
 
 from relgate import __version__
-from relgate.config import Config, load_config
+from relgate.cli_audit import audit
+from relgate.config import load_config
 from relgate.decision import Decision
 from relgate.engines import ENGINE_NAMES
 from relgate.errors import RelgateError
@@ -92,6 +93,12 @@ def _emit(decision: Decision, outputs: list[tuple[str, str]]) -> None:
             target.write_text(rendered, encoding="utf-8")
 
 
+def _report_errors(decision: Decision) -> None:
+    """An error decision also says why on stderr, one line per cause, for pipeline logs."""
+    for error in decision.errors:
+        _fail(error)
+
+
 def _guard(func: Callable[[], int]) -> None:
     """Run a command body: user errors are one line and exit 2, bugs too exit 2 (never 1)."""
     try:
@@ -131,6 +138,7 @@ def check(config_path: str, audit_log: str | None, no_audit: bool, **flags: Any)
         options = RunOptions(audit_log=Path(audit_log) if audit_log else None, audit=not no_audit, **flags)
         run = run_check(config, options, env)
         _emit(run.decision, outputs)
+        _report_errors(run.decision)
         return run.decision.exit_code
 
     _guard(body)
@@ -176,6 +184,7 @@ def eval_command(config_path: str, context_path: str, **flags: Any) -> None:
         doc = _read_json(Path(context_path))
         decision = evaluate(config, doc, RunOptions(audit=False, **flags), env)
         _emit(decision, outputs)
+        _report_errors(decision)
         return decision.exit_code
 
     _guard(body)
@@ -246,11 +255,5 @@ def policy_check(paths: tuple[str, ...], engine: str) -> None:
 
     _guard(body)
 
-
-def _load(config_path: str) -> Config:
-    return load_config(config_path, dict(os.environ))
-
-
-from relgate.cli_audit import audit  # noqa: E402  (registers the `audit` group)
 
 main.add_command(audit)

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import rfc8785
-
+from relgate.audit.chain import digest_of
+from relgate.audit.writer import append_decision
 from relgate.config import Config
 from relgate.context import build_context, validate_context
-from relgate.decision import Decision, Mode, Verdict
+from relgate.decision import Decision, Mode
 from relgate.engines import make_engine
 from relgate.errors import ConfigError, RelgateError
 from relgate.gather import SourceRun, run_sources
@@ -81,22 +80,26 @@ def gather_context(
 
 def run_check(config: Config, options: RunOptions, env: Mapping[str, str]) -> GateRun:
     """Gather, evaluate and record one gate run."""
+    requested_at_ns = now_ns()
+    started = time.perf_counter_ns()
     context, runs = gather_context(config, options, env)
+    gathered = time.perf_counter_ns()
     errors = [f"required source {r.spec.name!r} failed: {r.error}" for r in runs if r.failed_required]
     decision = evaluate(config, context, options, env, errors)
-    record = None
-    if options.audit and config.audit_enabled:
-        from relgate.audit.writer import append_decision
-
-        record = append_decision(
-            config=config,
-            log_path=options.audit_log or config.audit_log,
-            decision=decision,
-            context=context,
-            evidence={r.spec.name: _digest(r.evidence) for r in runs if r.status == "ok"},
-            env=env,
-        )
-        decision = replace(decision, audit_id=str(record["id"]), record_path=str(options.audit_log or config.audit_log))
+    if not (options.audit and config.audit_enabled):
+        return GateRun(decision, context)
+    log_path = options.audit_log or config.audit_log
+    record = append_decision(
+        config=config,
+        log_path=log_path,
+        decision=decision,
+        context=context,
+        evidence={r.spec.name: digest_of(r.evidence) for r in runs if r.status == "ok"},
+        env=env,
+        requested_at_ns=requested_at_ns,
+        metrics={"timer_gather_ns": gathered - started, "timer_eval_ns": time.perf_counter_ns() - gathered},
+    )
+    decision = replace(decision, audit_id=str(record["id"]), record_path=str(log_path))
     return GateRun(decision, context, record)
 
 
@@ -166,14 +169,3 @@ def _override(options: RunOptions, env: Mapping[str, str]) -> OverrideRequest | 
         raise ConfigError("--override needs an identity: pass --actor or set GITHUB_ACTOR")
     return OverrideRequest(options.override, actor)
 
-
-def _digest(evidence: Mapping[str, Any]) -> str:
-    return "sha256:" + hashlib.sha256(rfc8785.dumps(dict(evidence))).hexdigest()
-
-
-def current_env() -> dict[str, str]:
-    return dict(os.environ)
-
-
-def verdict_of(run: GateRun) -> Verdict:
-    return run.decision.verdict

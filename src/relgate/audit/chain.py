@@ -1,0 +1,102 @@
+"""Hash chain and signatures over audit records.
+
+A record's hash covers its RFC 8785 canonical form without the two fields
+that depend on the hash itself (`relgatehash`, `relgatesig`), so the chain
+position (`relgateseq`, `relgateprev`, `relgatestream`) and the key id are
+all protected. RFC 8785 has no integers beyond 2^53 (I-JSON); nanosecond
+timestamps are larger, so such integers are canonicalised as decimal strings.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import rfc8785
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from relgate.errors import AuditError
+
+SEQ, PREV, STREAM, HASH, SIG, KEYID = (
+    "relgateseq", "relgateprev", "relgatestream", "relgatehash", "relgatesig", "relgatekeyid",
+)
+UNHASHED = (HASH, SIG)
+
+
+_SAFE_INTEGER = 2**53 - 1
+
+
+def _i_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _i_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_i_json(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _SAFE_INTEGER:
+        return str(value)
+    return value
+
+
+def canonical(value: Any) -> bytes:
+    """RFC 8785 bytes of a JSON value, with integers beyond 2^53 written as decimal strings."""
+    return bytes(rfc8785.dumps(_i_json(value)))
+
+
+def digest_of(value: Any) -> str:
+    return "sha256:" + hashlib.sha256(canonical(value)).hexdigest()
+
+
+def record_hash(record: Mapping[str, Any]) -> str:
+    return digest_of({k: v for k, v in record.items() if k not in UNHASHED})
+
+
+def key_id(public: Ed25519PublicKey) -> str:
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def sign(digest: str, key: Ed25519PrivateKey) -> str:
+    return base64.b64encode(key.sign(digest.encode())).decode()
+
+
+def signature_valid(digest: str, signature: str, public: Ed25519PublicKey) -> bool:
+    try:
+        public.verify(base64.b64decode(signature, validate=True), digest.encode())
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def _pem(value: str, what: str) -> bytes:
+    """Accept PEM text or a path to a PEM file; errors never echo key material."""
+    if "-----BEGIN" in value:
+        return value.encode()
+    try:
+        return Path(os.path.expanduser(value)).read_bytes()
+    except OSError as exc:
+        raise AuditError(f"{what}: cannot read key file {value!r}: {exc.strerror or exc}") from None
+
+
+def load_signing_key(value: str, what: str = "signing key") -> Ed25519PrivateKey:
+    try:
+        key = serialization.load_pem_private_key(_pem(value, what), password=None)
+    except (ValueError, TypeError):
+        raise AuditError(f"{what}: not an unencrypted PEM private key") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise AuditError(f"{what}: expected an Ed25519 key")
+    return key
+
+
+def load_public_key(value: str, what: str = "public key") -> Ed25519PublicKey:
+    try:
+        key = serialization.load_pem_public_key(_pem(value, what))
+    except (ValueError, TypeError):
+        raise AuditError(f"{what}: not a PEM public key") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise AuditError(f"{what}: expected an Ed25519 key")
+    return key

@@ -1,0 +1,130 @@
+"""One gate run as a CloudEvents 1.0 event carrying a CDEvent and an OPA-style decision log."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from relgate.timeutil import format_ns
+
+CDEVENT_TYPE = "dev.cdevents.pipelinerun.finished.0.3.0"
+CDEVENTS_VERSION = "0.5.1"
+_SECRET_KEY = re.compile(r"token|secret|password|passwd|authorization|api[_-]?key|private[_-]?key|credential", re.I)
+MASK = "***"
+_OUTCOME = {"allow": "success", "deny": "failure", "error": "error"}
+
+
+@dataclass(frozen=True)
+class RecordMeta:
+    """What the record needs beyond the decision: who, when, on what evidence, and how to replay it."""
+
+    service: str
+    environment: str
+    requested_at_ns: int
+    decided_at_ns: int
+    requested_by: str = ""
+    commit: str = ""
+    artifact: str = ""
+    run_url: str = ""
+    evidence: Mapping[str, str] = field(default_factory=dict)
+    replay: Mapping[str, Any] = field(default_factory=dict)
+    metrics: Mapping[str, int] = field(default_factory=dict)
+
+
+def mask_secrets(value: Any, path: str = "") -> tuple[Any, list[str]]:
+    """Replace values under secret-looking keys, as OPA masks decision-log fields; return the masked paths."""
+    masked: list[str] = []
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            child = f"{path}/{key}"
+            if _SECRET_KEY.search(str(key)) and item not in (None, ""):
+                out[key] = MASK
+                masked.append(child)
+            else:
+                out[key], inner = mask_secrets(item, child)
+                masked.extend(inner)
+        return out, masked
+    if isinstance(value, list):
+        items = []
+        for index, item in enumerate(value):
+            new, inner = mask_secrets(item, f"{path}/{index}")
+            items.append(new)
+            masked.extend(inner)
+        return items, masked
+    return value, masked
+
+
+def approval_wait_seconds(context: Mapping[str, Any], decided_at_ns: int) -> float | None:
+    """From the latest approval to this decision: the wait a value-stream report measures."""
+    approvals = context.get("approvals")
+    if not isinstance(approvals, list):
+        facts = context.get("change_facts")
+        approvals = facts.get("approvals") if isinstance(facts, dict) else None
+    stamps = [a.get("submitted_at_ns") for a in approvals or [] if isinstance(a, dict)]
+    stamps = [s for s in stamps if isinstance(s, int)]
+    return (decided_at_ns - max(stamps)) / 1e9 if stamps else None
+
+
+def build_record(decision: Mapping[str, Any], context: Mapping[str, Any], meta: RecordMeta) -> dict[str, Any]:
+    """The record body, before the store adds its chain fields."""
+    event_id = str(uuid.uuid4())
+    source = f"/relgate/{meta.service or '-'}/{meta.environment or '-'}"
+    decided_at = format_ns(meta.decided_at_ns)
+    masked_input, masked_paths = mask_secrets(dict(context))
+    verdict = str(decision.get("decision", "error"))
+    content: dict[str, Any] = {"pipelineName": "relgate", "outcome": _OUTCOME.get(verdict, "error")}
+    if meta.run_url:
+        content["uri"] = meta.run_url
+    if decision.get("errors"):
+        content["errors"] = "\n".join(str(e) for e in decision["errors"])
+    result = {**decision, "audit_id": event_id}
+    cdevent = {
+        "context": {
+            "specversion": CDEVENTS_VERSION,
+            "id": event_id,
+            "source": source,
+            "type": CDEVENT_TYPE,
+            "timestamp": decided_at,
+        },
+        "subject": {"id": meta.commit or event_id, "source": source, "content": content},
+        "customDataContentType": "application/json",
+        "customData": {
+            "decision_log": {
+                "decision_id": event_id,
+                "path": "data.relgate",
+                "bundles": {"relgate": {"revision": decision.get("policy_digest", "")}},
+                "input": masked_input,
+                "result": result,
+                "masked": masked_paths,
+                "erased": [],
+                "requested_by": meta.requested_by,
+                "timestamp": decided_at,
+                "metrics": dict(meta.metrics),
+            },
+            "value_stream": {
+                "service": meta.service,
+                "environment": meta.environment,
+                "commit": meta.commit,
+                "artifact": meta.artifact,
+                "requested_at": format_ns(meta.requested_at_ns),
+                "decided_at": decided_at,
+                "approval_wait_seconds": approval_wait_seconds(context, meta.decided_at_ns),
+            },
+            "evidence": dict(meta.evidence),
+            "replay": dict(meta.replay),
+        },
+    }
+    return {
+        "specversion": "1.0",
+        "id": event_id,
+        "source": source,
+        "type": CDEVENT_TYPE,
+        "subject": meta.commit or f"{meta.service}/{meta.environment}",
+        "time": decided_at,
+        "datacontenttype": "application/json",
+        "data": cdevent,
+    }

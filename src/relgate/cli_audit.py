@@ -1,0 +1,109 @@
+"""`relgate audit …`: let an auditor read and verify the gate's records."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from relgate.audit.chain import load_public_key
+from relgate.audit.jsonl import JsonlStore
+from relgate.audit.verify import verify
+from relgate.config import DEFAULT_AUDIT_LOG, load_config
+from relgate.errors import RelgateError
+from relgate.output.escape import terminal
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _log_options(func: F) -> F:
+    func = click.option("--log", "log_path", type=click.Path(dir_okay=False),
+                        help="Audit log to read (default: the config's audit.log).")(func)
+    return click.option("--config", "config_path", default="relgate.yaml", show_default=True,
+                        type=click.Path(dir_okay=False), help="Config naming the audit log.")(func)
+
+
+def _store(config_path: str, log_path: str | None) -> JsonlStore:
+    if log_path:
+        return JsonlStore(Path(log_path))
+    if Path(config_path).exists():
+        return JsonlStore(load_config(config_path, dict(os.environ)).audit_log)
+    return JsonlStore(Path(DEFAULT_AUDIT_LOG))
+
+
+def _run(body: Callable[[], int]) -> None:
+    try:
+        code = body()
+    except RelgateError as exc:
+        click.echo(f"relgate: error: {terminal(str(exc))}", err=True)
+        sys.exit(2)
+    sys.exit(code)
+
+
+@click.group()
+def audit() -> None:
+    """Read and verify gate records."""
+
+
+@audit.command(name="verify")
+@_log_options
+@click.option("--key", "key_path", help="Ed25519 public key (PEM file): also check every signature.")
+def audit_verify(config_path: str, log_path: str | None, key_path: str | None) -> None:
+    """Recompute the hash chain; name the first bad record and exit 1.
+
+    Example: relgate audit verify --log .relgate/audit.jsonl --key gate-pub.pem
+    """
+
+    def body() -> int:
+        store = _store(config_path, log_path)
+        public = load_public_key(key_path, "--key") if key_path else None
+        report = verify(store.records(), public)
+        if report.ok:
+            signed = " and signatures" if public else ""
+            click.echo(f"ok: {report.count} record(s) in {report.streams} stream(s); chain{signed} valid ({store.path})")
+            return 0
+        click.echo(f"FAIL: {store.path}:{report.line}: record {report.record_id}: {report.reason}")
+        return 1
+
+    _run(body)
+
+
+@audit.command(name="list")
+@_log_options
+def audit_list(config_path: str, log_path: str | None) -> None:
+    """One line per record: time, id, stream, decision, commit.
+
+    Example: relgate audit list --config relgate.yaml
+    """
+
+    def body() -> int:
+        for _, record in _store(config_path, log_path).records():
+            result = record.get("data", {}).get("customData", {}).get("decision_log", {}).get("result", {})
+            fields = [str(record.get("time", "")), str(record.get("id", "")), str(record.get("relgatestream", "")),
+                      f"#{record.get('relgateseq', '')}", str(result.get("decision", "?")),
+                      f"{len(result.get('violations', []))} violation(s)", str(record.get("subject", ""))]
+            click.echo(terminal("  ".join(fields)))
+        return 0
+
+    _run(body)
+
+
+@audit.command(name="show")
+@_log_options
+@click.argument("record_id")
+def audit_show(config_path: str, log_path: str | None, record_id: str) -> None:
+    """Print one record (by id or unique id prefix) as JSON.
+
+    Example: relgate audit show 3f1c2a
+    """
+
+    def body() -> int:
+        click.echo(json.dumps(_store(config_path, log_path).get(record_id), indent=2))
+        return 0
+
+    _run(body)
