@@ -1,0 +1,43 @@
+package relgate.freeze_test
+
+import rego.v1
+
+window := {
+	"start": "2026-12-24T00:00:00Z", "end": "2026-12-27T00:00:00Z", "reason": "holiday freeze",
+	"start_ns": 1798070400000000000, "end_ns": 1798329600000000000,
+}
+
+denies(at_ns) := result if {
+	result := data.relgate.freeze.deny with input as {"evaluated_at_ns": at_ns, "evaluated_at": "t"}
+		with data.config as {"freeze_windows": [window]}
+}
+
+test_no_windows_takes_no_part if {
+	count(data.relgate.freeze.deny) == 0 with input as {"evaluated_at_ns": 1798070400000000000} with data.config as {}
+}
+
+test_inside_window_denies_with_reason if {
+	some d in denies(1798200000000000000)
+	d.id == "freeze.active"
+	d.details.reason == "holiday freeze"
+	d.details.end == "2026-12-27T00:00:00Z"
+	contains(d.msg, "holiday freeze")
+}
+
+test_start_is_inside if {
+	count(denies(1798070400000000000)) == 1
+}
+
+test_end_is_outside if {
+	count(denies(1798329600000000000)) == 0
+}
+
+test_just_before_start_is_outside if {
+	count(denies(1798070399999999999)) == 0
+}
+
+test_malformed_window_denies if {
+	conf := {"freeze_windows": [{"start": "soon", "end": "later", "reason": "x"}]}
+	some d in data.relgate.freeze.deny with input as {"evaluated_at_ns": 1} with data.config as conf
+	d.id == "freeze.malformed_window"
+}
