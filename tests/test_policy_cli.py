@@ -32,12 +32,20 @@ def write(directory: Path, **files: str) -> Path:
     return directory
 
 
-def test_policy_test_reports_each_test_on_both_engines(tmp_path: Path) -> None:
+def test_policy_test_reports_each_test(tmp_path: Path) -> None:
+    policies = write(tmp_path / "p", team=GOOD, team_test=GOOD_TEST)
+    result = invoke("policy", "test", str(policies))
+    assert result.exit_code == 0, result.output
+    assert "PASS regorus relgate.team_test.test_friday_denied" in result.stdout
+    assert "PASS regorus relgate.team_test.test_monday_allowed" in result.stdout
+    assert result.stdout.strip().endswith("2 passed, 0 failed")
+
+
+def test_policy_test_on_both_engines(tmp_path: Path) -> None:
     policies = write(tmp_path / "p", team=GOOD, team_test=GOOD_TEST)
     result = invoke("policy", "test", str(policies), "--engine", "all")
     assert result.exit_code == 0, result.output
-    assert "PASS regorus relgate.team_test.test_friday_denied" in result.stdout
-    assert "PASS rego-cpp relgate.team_test.test_monday_allowed" in result.stdout
+    assert "PASS rego-cpp relgate.team_test.test_friday_denied" in result.stdout
     assert result.stdout.strip().endswith("4 passed, 0 failed")
 
 
@@ -50,7 +58,7 @@ def test_policy_test_exits_one_on_a_failing_test(tmp_path: Path) -> None:
 
 
 def test_builtin_library_tests_pass() -> None:
-    result = invoke("policy", "test", "--engine", "all")
+    result = invoke("policy", "test")
     assert result.exit_code == 0, result.output
     assert " 0 failed" in result.stdout
 

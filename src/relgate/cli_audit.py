@@ -65,7 +65,9 @@ def audit_verify(config_path: str, log_path: str | None, key_path: str | None) -
         report = verify(store.records(), public)
         if report.ok:
             signed = " and signatures" if public else ""
-            click.echo(f"ok: {report.count} record(s) in {report.streams} stream(s); chain{signed} valid ({store.path})")
+            click.echo(
+                f"ok: {report.count} record(s) in {report.streams} stream(s); chain{signed} valid ({store.path})"
+            )
             return 0
         click.echo(f"FAIL: {store.path}:{report.line}: record {report.record_id}: {report.reason}")
         return 1

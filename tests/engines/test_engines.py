@@ -70,13 +70,9 @@ def test_unknown_engine_is_a_config_error() -> None:
         make_engine("opa-wasm")
 
 
-def test_library_tests_pass_and_agree_on_both_engines() -> None:
-    """The differential check: every library test passes, and both engines see the same set."""
-    policies = load_policies(["builtin"], ROOT, include_tests=True)
-    results = {name: run_policy_tests(policies, name) for name in ENGINE_NAMES}
-    for name, outcomes in results.items():
-        failed = [f"{o.package}.{o.name}: {o.error or 'false'}" for o in outcomes if not o.passed]
-        assert not failed, f"{name}: {failed}"
-    names = {name: sorted(f"{o.package}.{o.name}" for o in outcomes) for name, outcomes in results.items()}
-    assert names["regorus"] == names["rego-cpp"]
-    assert len(names["regorus"]) >= 40
+def test_library_unit_tests_pass_on_regorus() -> None:
+    """The library's *_test.rego files; tests/policies checks rego-cpp agrees case by case."""
+    outcomes = run_policy_tests(load_policies(["builtin"], ROOT, include_tests=True), "regorus")
+    failed = [f"{o.package}.{o.name}: {o.error or 'false'}" for o in outcomes if not o.passed]
+    assert not failed
+    assert len(outcomes) >= 45

@@ -50,5 +50,5 @@ def test_list_document_cannot_merge_at_top_level(tmp_path: Path) -> None:
 
 
 def test_missing_file_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(SourceError, match="'absent.yaml' matched no file"):
+    with pytest.raises(SourceError, match=r"'absent\.yaml' matched no file"):
         collect(tmp_path, path="absent.yaml")

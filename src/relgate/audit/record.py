@@ -64,8 +64,8 @@ def approval_wait_seconds(context: Mapping[str, Any], decided_at_ns: int) -> flo
     if not isinstance(approvals, list):
         facts = context.get("change_facts")
         approvals = facts.get("approvals") if isinstance(facts, dict) else None
-    stamps = [a.get("submitted_at_ns") for a in approvals or [] if isinstance(a, dict)]
-    stamps = [s for s in stamps if isinstance(s, int)]
+    stamps = [a["submitted_at_ns"] for a in approvals or [] if isinstance(a, dict)
+              and isinstance(a.get("submitted_at_ns"), int)]
     return (decided_at_ns - max(stamps)) / 1e9 if stamps else None
 
 

@@ -20,7 +20,9 @@ class VerifyReport:
     reason: str = ""
 
 
-def verify(records: Iterable[tuple[int, dict[str, object]]], public_key: Ed25519PublicKey | None = None) -> VerifyReport:
+def verify(
+    records: Iterable[tuple[int, dict[str, object]]], public_key: Ed25519PublicKey | None = None
+) -> VerifyReport:
     """Check hashes, sequence, links and (given a key) signatures; stop at the first bad record."""
     heads: dict[str, tuple[int, str]] = {}
     expected_key = key_id(public_key) if public_key is not None else None

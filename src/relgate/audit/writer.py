@@ -31,7 +31,8 @@ def append_decision(
     key_source = env.get(SIGNING_KEY_ENV) or config.signing_key
     key = load_signing_key(key_source, SIGNING_KEY_ENV if env.get(SIGNING_KEY_ENV) else "audit.signing_key") \
         if key_source else None
-    change = context.get("change") if isinstance(context.get("change"), dict) else {}
+    found = context.get("change")
+    change: Mapping[str, Any] = found if isinstance(found, dict) else {}
     meta = RecordMeta(
         service=decision.service,
         environment=decision.environment,

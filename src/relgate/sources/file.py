@@ -54,6 +54,7 @@ class FileSource(Source):
         merged: dict[str, Any] = {}
         for path, document in documents:
             if not isinstance(document, dict):
-                raise SourceError(f"{path}: expected a mapping at the top level to merge, got {type(document).__name__}")
+                kind = type(document).__name__
+                raise SourceError(f"{path}: expected a mapping at the top level to merge, got {kind}")
             merged = deep_merge(merged, document)
         return {str(key): merged} if key is not None else merged

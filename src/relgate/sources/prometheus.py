@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
+from prometheus_api_client import PrometheusConnect
+from prometheus_api_client.exceptions import PrometheusApiClientException
 from urllib3.util.retry import Retry
 
 from relgate.errors import SourceError
@@ -26,7 +27,7 @@ _WINDOW_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 # The SRE workbook's multiwindow, multi-burn-rate alerts for a 30-day SLO,
 # as (share of budget spent, long window, short window). The burn-rate factor
-# is share × SLO window / long window, so it scales to any SLO window.
+# is share * SLO window / long window, so it scales to any SLO window.
 PAGE_RULES = ((0.02, "1h", "5m"), (0.05, "6h", "30m"))
 TICKET_RULES = ((0.10, "1d", "2h"), (0.10, "3d", "6h"))
 
@@ -158,7 +159,8 @@ class PrometheusSource(Source):
             result = client.custom_query(query, params={"time": f"{at:.3f}"})
         except (PrometheusApiClientException, requests.RequestException) as exc:
             reason = _short(exc)
-            raise SourceError(f"source {self.spec.name!r}: SLO {spec.name!r}: query {query!r} failed: {reason}") from None
+            where = f"source {self.spec.name!r}: SLO {spec.name!r}"
+            raise SourceError(f"{where}: query {query!r} failed: {reason}") from None
         if not result:
             return None
         value = float(result[0]["value"][1])
