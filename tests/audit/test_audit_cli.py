@@ -1,0 +1,67 @@
+"""`relgate audit verify | list | show` on records written by real gate runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from relgate.cli import main
+from tests.conftest import QUICKSTART_AT
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def gate(config: Path, env: dict[str, str] | None = None) -> None:
+    assert invoke("check", "--config", str(config), "--at", QUICKSTART_AT, env=env).exit_code == 1
+
+
+def test_verify_list_show_after_two_runs(quickstart: Path) -> None:
+    gate(quickstart)
+    gate(quickstart)
+    verified = invoke("audit", "verify", "--config", str(quickstart))
+    assert verified.exit_code == 0 and verified.stdout.startswith("ok: 2 record(s) in 1 stream(s)")
+    listing = invoke("audit", "list", "--config", str(quickstart)).stdout.splitlines()
+    assert len(listing) == 2 and all("deny" in line and "2 violation(s)" in line for line in listing)
+    record_id = listing[1].split()[1]
+    shown = json.loads(invoke("audit", "show", record_id[:10], "--config", str(quickstart)).stdout)
+    assert shown["id"] == record_id and shown["relgateseq"] == 2
+
+
+def test_verify_names_the_tampered_record_and_exits_one(quickstart: Path) -> None:
+    gate(quickstart)
+    gate(quickstart)
+    log = quickstart.parent / ".relgate" / "audit.jsonl"
+    text = log.read_text().replace('"decision":"deny"', '"decision":"allow"', 1)
+    log.write_text(text)
+    result = invoke("audit", "verify", "--log", str(log))
+    assert result.exit_code == 1
+    assert result.stdout.startswith(f"FAIL: {log}:1: record ") and "hash mismatch" in result.stdout
+
+
+def test_signed_records_verify_with_the_public_key(quickstart: Path, tmp_path: Path) -> None:
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    public = tmp_path / "gate.pub"
+    public.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                     serialization.PublicFormat.SubjectPublicKeyInfo))
+    gate(quickstart, env={"RELGATE_SIGNING_KEY": pem})
+    log = quickstart.parent / ".relgate" / "audit.jsonl"
+    assert "relgatesig" in log.read_text() and "PRIVATE KEY" not in log.read_text()
+    assert invoke("audit", "verify", "--log", str(log), "--key", str(public)).exit_code == 0
+    other = tmp_path / "other.pub"
+    other.write_bytes(Ed25519PrivateKey.generate().public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    assert invoke("audit", "verify", "--log", str(log), "--key", str(other)).exit_code == 1
+
+
+def test_unknown_record_is_a_one_line_error(quickstart: Path) -> None:
+    gate(quickstart)
+    result = invoke("audit", "show", "nope", "--config", str(quickstart))
+    assert result.exit_code == 2 and result.stderr.startswith("relgate: error:") and "no record" in result.stderr
