@@ -32,7 +32,8 @@ def check(config: Path, at: int, url: str) -> Result:
 
 
 def test_denies_during_the_incident(tmp_path: Path, prometheus_url: str) -> None:
-    result = check(gate_config(tmp_path, prometheus_url, [AVAILABILITY, LATENCY]), INCIDENT_START + 1800, prometheus_url)
+    config = gate_config(tmp_path, prometheus_url, [AVAILABILITY, LATENCY])
+    result = check(config, INCIDENT_START + 1800, prometheus_url)
     assert result.exit_code == 1
     decision = json.loads(result.stdout)
     (page,) = [v for v in decision["violations"] if v["id"] == "slo.page_burn"]
