@@ -58,10 +58,38 @@ def merge_evidence(doc: dict[str, Any], evidence: Mapping[str, Any]) -> None:
 
 
 def _merge_vulnerabilities(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
-    findings = [*a.get("findings", []), *b.get("findings", [])]
+    findings = deduplicate([*a.get("findings", []), *b.get("findings", [])])
     merged = {**a, **b, "findings": findings, "counts": severity_counts(findings)}
     merged["reports"] = [*a.get("reports", []), *b.get("reports", [])]
     return merged
+
+
+def deduplicate(findings: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One finding per (id, package, version) when two scanners report the same CVE on the same package.
+
+    The more severe rating is kept (fail closed) and every reporting tool is listed.
+    """
+    kept: dict[tuple[str, str, str], dict[str, Any]] = {}
+    out: list[dict[str, Any]] = []
+    for finding in findings:
+        package = str(finding.get("package") or "")
+        if not package:
+            out.append(dict(finding))
+            continue
+        key = (str(finding.get("id")), package, str(finding.get("installed_version") or ""))
+        seen = kept.get(key)
+        if seen is None:
+            kept[key] = entry = {**finding, "tools": [finding.get("tool", "")]}
+            out.append(entry)
+            continue
+        seen["tools"].append(finding.get("tool", ""))
+        if _RANK.get(str(finding.get("severity")), 0) > _RANK.get(str(seen.get("severity")), 0):
+            seen["severity"] = finding["severity"]
+        seen["fixed_version"] = seen.get("fixed_version") or finding.get("fixed_version")
+    return out
+
+
+_RANK = {"unknown": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 
 
 def severity_counts(findings: Sequence[Mapping[str, Any]]) -> dict[str, int]:
