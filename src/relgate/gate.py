@@ -23,7 +23,7 @@ from relgate.timeutil import format_ns, now_ns, parse_ns
 from relgate.verdict import OverrideRequest, judge
 from relgate.waivers import open_book
 
-LIBRARY_SECTIONS = ("vulnerabilities", "tests", "approvals", "freeze_windows", "slo")
+LIBRARY_SECTIONS = ("vulnerabilities", "tests", "approvals", "checks", "freeze_windows", "slo")
 
 
 @dataclass(frozen=True)

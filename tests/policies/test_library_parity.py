@@ -81,6 +81,14 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], list[dict[str, str]], set
      {"slos": [slo("a", None, False, False, "no_data"), slo("b", None, False, False, "no_data")]}, [],
      {"slo.no_data"}, {"slo.no_data"}),
     ("slo: no evidence", {"slo": {}}, {}, [], {"slo.no_evidence"}, set()),
+    ("checks: green", {"checks": {"required": ["build"]}},
+     {"checks": [{"name": "build", "status": "completed", "conclusion": "success"}]}, [], set(), set()),
+    ("checks: red and missing", {"checks": {"required": ["build", "test"]}},
+     {"checks": [{"name": "build", "status": "completed", "conclusion": "failure"}]}, [], {"checks.required"}, set()),
+    ("checks: no evidence", {"checks": {"required": ["build"]}}, {}, [], {"checks.no_evidence"}, set()),
+    ("approvals: outsider", {"approvals": {"min": 1, "associations": ["MEMBER"]}},
+     {"evaluated_at_ns": NOW, "approvals": [{**review("lee", 1), "association": "CONTRIBUTOR"}],
+      "pull_request": {"author": "dana"}}, [], {"approvals.count"}, set()),
 ]
 
 

@@ -3,6 +3,7 @@
 #   min: 1                 distinct approvers required
 #   max_age_hours: 72      older approvals do not count
 #   allow_author: false    whether the PR author's own approval counts
+#   associations: [OWNER, MEMBER]   when set, only reviewers GitHub reports with one of these count
 # Evidence: input.approvals (a GitHub source), else input.change_facts.approvals (a facts file).
 package relgate.approvals
 
@@ -48,9 +49,14 @@ problem(a, "superseded by a later change request") if {
 	submitted(b) > submitted(a)
 }
 
+problem(a, "not an owner or member") if {
+	allowed := cfg.associations
+	not object.get(a, "association", "") in allowed
+}
+
 problems(a) := {p | some p in [
 	"stale: given on an older commit", "self-approval by the author", "too old",
-	"no submitted_at", "superseded by a later change request",
+	"no submitted_at", "superseded by a later change request", "not an owner or member",
 ]; problem(a, p)}
 
 approvers := {a.user | some a in evidence; a.state == "APPROVED"; count(problems(a)) == 0}

@@ -95,3 +95,16 @@ test_facts_file_author_is_excluded if {
 	some d in denies(inp, cfg)
 	d.details.author == "dana"
 }
+
+test_association_filter_drops_outside_reviewers if {
+	conf := {"approvals": {"min": 1, "associations": ["OWNER", "MEMBER"]}}
+	outsider := object.union(review("lee", "APPROVED", 1), {"association": "CONTRIBUTOR"})
+	some d in denies(change([outsider]), conf)
+	d.details.discarded == ["lee (not an owner or member)"]
+}
+
+test_association_filter_keeps_members if {
+	conf := {"approvals": {"min": 1, "associations": ["OWNER", "MEMBER"]}}
+	member := object.union(review("lee", "APPROVED", 1), {"association": "MEMBER"})
+	count(denies(change([member]), conf)) == 0
+}

@@ -49,7 +49,7 @@ def parse_trivy(path: Path) -> list[dict[str, Any]]:
         target = str(result.get("Target", "")) if isinstance(result, dict) else ""
         for vuln in (result.get("Vulnerabilities") or []) if isinstance(result, dict) else []:
             vuln_id = vuln.get("VulnerabilityID") or vuln.get("PkgName") or "unknown"
-            finding = {
+            finding: dict[str, Any] = {
                 "id": str(vuln_id),
                 "severity": severity(vuln.get("Severity")),
                 "tool": "Trivy",
@@ -76,7 +76,7 @@ def parse_grype(path: Path) -> list[dict[str, Any]]:
         artifact = match.get("artifact") or {}
         fix = vuln.get("fix") or {}
         versions = fix.get("versions") or []
-        finding = {
+        finding: dict[str, Any] = {
             "id": str(vuln.get("id", "unknown")),
             "severity": severity(vuln.get("severity")),
             "tool": "Grype",
