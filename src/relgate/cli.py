@@ -21,6 +21,7 @@ from relgate.errors import RelgateError
 from relgate.gate import RunOptions, evaluate, gather_context, run_check
 from relgate.output import FORMATS
 from relgate.output.escape import terminal
+from relgate.output.github import publish, run_url_from
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,7 +65,8 @@ def _decision_options(func: F) -> F:
     return func
 
 
-def _parse_outputs(outputs: Sequence[str], as_json: bool) -> list[tuple[str, str]]:
+def parse_outputs(outputs: Sequence[str], as_json: bool = False) -> list[tuple[str, str]]:
+    """`FORMAT=PATH` pairs, checked before anything runs."""
     parsed = [("json", "-")] if as_json else []
     for item in outputs:
         name, sep, path = item.partition("=")
@@ -83,6 +85,11 @@ def _emit(decision: Decision, outputs: list[tuple[str, str]]) -> None:
     stdout_taken = any(path == "-" for _, path in outputs)
     text = FORMATS["text"]().render(decision, colour=(sys.stderr if stdout_taken else sys.stdout).isatty())
     click.echo(text, nl=False, err=stdout_taken)
+    write_outputs(decision, outputs)
+
+
+def write_outputs(decision: Decision, outputs: list[tuple[str, str]]) -> None:
+    """Render each FORMAT=PATH; `github` also appends the job summary and step outputs."""
     for name, path in outputs:
         rendered = FORMATS[name]().render(decision)
         if path == "-":
@@ -91,6 +98,8 @@ def _emit(decision: Decision, outputs: list[tuple[str, str]]) -> None:
             target = Path(path)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(rendered, encoding="utf-8")
+        if name == "github":
+            publish(decision, os.environ, run_url_from(os.environ))
 
 
 def _report_errors(decision: Decision) -> None:
@@ -132,7 +141,7 @@ def check(config_path: str, audit_log: str | None, no_audit: bool, **flags: Any)
     """
 
     def body() -> int:
-        outputs = _parse_outputs(flags.pop("outputs"), flags.pop("as_json"))
+        outputs = parse_outputs(flags.pop("outputs"), flags.pop("as_json"))
         env = dict(os.environ)
         config = load_config(config_path, env)
         options = RunOptions(audit_log=Path(audit_log) if audit_log else None, audit=not no_audit, **flags)
@@ -178,7 +187,7 @@ def eval_command(config_path: str, context_path: str, **flags: Any) -> None:
     """
 
     def body() -> int:
-        outputs = _parse_outputs(flags.pop("outputs"), flags.pop("as_json"))
+        outputs = parse_outputs(flags.pop("outputs"), flags.pop("as_json"))
         env = dict(os.environ)
         config = load_config(config_path, env)
         doc = _read_json(Path(context_path))

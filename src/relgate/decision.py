@@ -41,6 +41,7 @@ class Violation:
     id: str
     details: Mapping[str, Any] = field(default_factory=dict)
     enforcement: str = Enforcement.HARD_MANDATORY.value
+    locations: tuple[Mapping[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -49,6 +50,7 @@ class Violation:
             "msg": self.msg,
             "details": dict(self.details),
             "enforcement": self.enforcement,
+            "locations": [dict(loc) for loc in self.locations],
         }
 
 

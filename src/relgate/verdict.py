@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from relgate.decision import (
@@ -43,6 +43,20 @@ def normalise(package: str, element: Any, enforcement: str) -> Violation:
             enforcement=enforcement,
         )
     return Violation(package, json.dumps(element, sort_keys=True), package, {}, enforcement)
+
+
+def locate(violation: Violation, findings: Sequence[Mapping[str, Any]]) -> Violation:
+    """Attach where the findings a violation names were found, so outputs can point at them."""
+    named = violation.details.get("findings")
+    if not isinstance(named, list) or not named:
+        return violation
+    wanted = {str(n) for n in named}
+    places = [
+        {"finding": str(f.get("id")), **f["location"]}
+        for f in findings
+        if str(f.get("id")) in wanted and isinstance(f.get("location"), dict) and f["location"].get("path")
+    ]
+    return replace(violation, locations=tuple(places))
 
 
 def enforcement_for(package: str, levels: Mapping[str, str]) -> str:
@@ -84,7 +98,7 @@ def judge(
         for element in outcome.warn:
             warnings.append(normalise(outcome.package, element, level))
         for element in outcome.deny:
-            violation = normalise(outcome.package, element, level)
+            violation = locate(normalise(outcome.package, element, level), findings)
             matched = book.waiver_for(violation)
             if matched is not None:
                 used.add(matched.id)

@@ -1,0 +1,89 @@
+"""GitHub Actions: annotations as workflow commands, a job summary, and step outputs.
+
+Every untrusted string is escaped for the medium it lands in, so a finding
+message cannot start a workflow command or add Markdown structure.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+
+from relgate.decision import Decision, Violation
+from relgate.output.interface import Format
+from relgate.output.markdown import MarkdownFormat
+
+MAX_LOCATED_ANNOTATIONS = 10
+
+
+def escape_data(text: str) -> str:
+    """Escape a workflow command's message: %, CR, LF, and `::` so nothing reads as a command."""
+    escaped = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return escaped.replace("::", ":\u200b:")
+
+
+def escape_property(text: str) -> str:
+    """Escape a workflow command property (file, title): also `:` and `,`."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _command(kind: str, message: str, **properties: object) -> str:
+    props = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items() if value is not None)
+    return f"::{kind}{' ' + props if props else ''}::{escape_data(message)}"
+
+
+def _annotations(kind: str, item: Violation) -> list[str]:
+    title = f"relgate {item.policy}"
+    message = f"{item.id}: {item.msg}"
+    located = [loc for loc in item.locations if loc.get("path")][:MAX_LOCATED_ANNOTATIONS]
+    if not located:
+        return [_command(kind, message, title=title)]
+    return [
+        _command(kind, f"{loc.get('finding', item.id)}: {item.msg}", file=loc["path"], line=loc.get("line"), title=title)
+        for loc in located
+    ]
+
+
+class GithubFormat(Format):
+    name = "github"
+
+    def render(self, decision: Decision, *, colour: bool = False) -> str:
+        lines = [_command("error", error, title="relgate error") for error in decision.errors]
+        for violation in decision.violations:
+            lines.extend(_annotations("error", violation))
+        for warning in decision.warnings:
+            lines.extend(_annotations("warning", warning))
+        return "".join(line + "\n" for line in lines)
+
+
+def step_outputs(decision: Decision) -> dict[str, str]:
+    return {
+        "decision": decision.verdict.value,
+        "allowed": "true" if decision.allowed else "false",
+        "audit-id": decision.audit_id or "",
+        "record-path": decision.record_path or "",
+        "violations": str(len(decision.violations)),
+    }
+
+
+def publish(decision: Decision, env: Mapping[str, str], run_url: str = "") -> None:
+    """Append the job summary and step outputs to the files Actions names in the environment."""
+    summary = env.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        text = MarkdownFormat().render(decision)
+        if run_url:
+            text += f"[Workflow run]({run_url})\n"
+        with Path(summary).open("a", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+    output = env.get("GITHUB_OUTPUT")
+    if output:
+        with Path(output).open("a", encoding="utf-8") as handle:
+            for name, value in step_outputs(decision).items():
+                delimiter = f"relgate_{uuid.uuid4().hex}"
+                handle.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+
+
+def run_url_from(env: Mapping[str, str]) -> str:
+    server, repo, run_id = env.get("GITHUB_SERVER_URL"), env.get("GITHUB_REPOSITORY"), env.get("GITHUB_RUN_ID")
+    return f"{server}/{repo}/actions/runs/{run_id}" if server and repo and run_id else ""
