@@ -17,14 +17,16 @@ LOCATED = Decision(
     verdict=Verdict.DENY,
     violations=(Violation("relgate.vulnerabilities", HOSTILE, "vulnerabilities.max_exceeded",
                           {"findings": ["CVE-1", "CVE-2"]}, "hard-mandatory",
-                          ({"finding": "CVE-1", "path": "app/req,s.txt", "line": 3}, {"finding": "CVE-2", "path": "b"})),),
+                          ({"finding": "CVE-1", "path": "app/req,s.txt", "line": 3},
+                           {"finding": "CVE-2", "path": "b"})),),
     warnings=(Violation("relgate.slo", "ticket burn", "slo.ticket_burn"),),
     errors=("source failed:\nboom",),
 )
 
 
 def test_sarif_validates_against_the_sarif_schema() -> None:
-    schema = json.loads((ROOT / "tests" / "fixtures" / "real-world" / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    schema_path = ROOT / "tests" / "fixtures" / "real-world" / "schemas" / "sarif-schema-2.1.0.json"
+    schema = json.loads(schema_path.read_text())
     for decision in (DECISION, LOCATED):
         jsonschema.Draft7Validator(schema).validate(json.loads(FORMATS["sarif"]().render(decision)))
 
@@ -50,7 +52,7 @@ def test_hostile_message_stays_one_inert_annotation() -> None:
     assert len(lines) == 4  # one error, two located findings, one warning
     for line in lines:
         assert line.startswith(("::error ", "::warning "))
-        head, _, message = line.partition("::")[2].partition("::")
+        message = line.partition("::")[2].partition("::")[2]
         assert "::" not in message and "\n" not in message and "\r" not in message
     first = lines[1]
     assert first.startswith("::error file=app/req%2Cs.txt,line=3,title=relgate relgate.vulnerabilities::CVE-1: ")

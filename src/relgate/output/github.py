@@ -40,7 +40,8 @@ def _annotations(kind: str, item: Violation) -> list[str]:
     if not located:
         return [_command(kind, message, title=title)]
     return [
-        _command(kind, f"{loc.get('finding', item.id)}: {item.msg}", file=loc["path"], line=loc.get("line"), title=title)
+        _command(kind, f"{loc.get('finding', item.id)}: {item.msg}", file=loc["path"], line=loc.get("line"),
+                 title=title)
         for loc in located
     ]
 
