@@ -16,7 +16,7 @@ from relgate import __version__
 from relgate.cli_audit import audit
 from relgate.config import load_config
 from relgate.decision import Decision
-from relgate.engines import ENGINE_NAMES
+from relgate.engines import EMBEDDED_ENGINES, ENGINE_NAMES
 from relgate.errors import RelgateError
 from relgate.gate import RunOptions, evaluate, gather_context, run_check
 from relgate.output import FORMATS
@@ -215,7 +215,8 @@ def policy() -> None:
 
 @policy.command(name="test")
 @click.argument("paths", nargs=-1)
-@click.option("--engine", type=click.Choice([*ENGINE_NAMES, "all"]), default="regorus", show_default=True)
+@click.option("--engine", type=click.Choice([*ENGINE_NAMES, "all"]), default="regorus", show_default=True,
+              help="'all' runs both embedded engines.")
 def policy_test(paths: tuple[str, ...], engine: str) -> None:
     """Run every test_* rule; exit 1 if any fails.
 
@@ -226,7 +227,7 @@ def policy_test(paths: tuple[str, ...], engine: str) -> None:
 
     def body() -> int:
         policies = load_policies(paths or ("builtin",), Path.cwd(), include_tests=True)
-        engines = ENGINE_NAMES if engine == "all" else (engine,)
+        engines = EMBEDDED_ENGINES if engine == "all" else (engine,)
         failed = total = 0
         for name in engines:
             for outcome in run_policy_tests(policies, name):

@@ -53,6 +53,7 @@ class Config:
     waivers: tuple[Waiver, ...] = ()
     mode: str = "enforce"
     engine: str = "regorus"
+    opa: Mapping[str, Any] = field(default_factory=dict)
     audit_log: Path = Path(DEFAULT_AUDIT_LOG)
     audit_enabled: bool = True
     signing_key: str | None = None
@@ -191,6 +192,7 @@ def _build(doc: dict[str, Any], path: Path, where: str) -> Config:
         waivers=tuple(_waiver(w, f"{where}: waivers[{i}]") for i, w in enumerate(doc.get("waivers", []))),
         mode=doc.get("mode", "enforce"),
         engine=doc.get("engine", "regorus"),
+        opa=dict(doc.get("opa", {})),
         audit_log=base / audit.get("log", DEFAULT_AUDIT_LOG),
         audit_enabled=audit.get("enabled", True),
         signing_key=str(base / key) if key else None,

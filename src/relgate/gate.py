@@ -129,9 +129,10 @@ def evaluate(
         policies = load_policies(config.policies, config.base_dir)
         digest = policies.digest
         _require_participation(config)
-        engine = make_engine(engine_name)
+        engine = make_engine(engine_name, config.opa)
         engine.load(policies, {"config": dict(config.data), "waivers": book.policy_data()})
         outcomes = engine.evaluate(context)
+        digest = engine.provenance() or digest
         if not outcomes:
             errors.append("no relgate.* policy package defines deny or warn")
     except RelgateError as exc:

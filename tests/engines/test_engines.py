@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from relgate.engines import ENGINE_NAMES, make_engine
+from relgate.engines import EMBEDDED_ENGINES, make_engine
 from relgate.engines.interface import PolicyModule, PolicySet
 from relgate.errors import ConfigError, EngineError, PolicyError
 from relgate.policy import load_policies
@@ -21,7 +21,7 @@ warn contains "close to the limit" if input.n == data.config.max
 """),))
 
 
-@pytest.mark.parametrize("name", ENGINE_NAMES)
+@pytest.mark.parametrize("name", EMBEDDED_ENGINES)
 def test_engine_evaluates_deny_and_warn(name: str) -> None:
     engine = make_engine(name)
     engine.load(GATE, {"config": {"max": 3}})
@@ -32,7 +32,7 @@ def test_engine_evaluates_deny_and_warn(name: str) -> None:
     assert edge.deny == () and edge.warn == ("close to the limit",)
 
 
-@pytest.mark.parametrize("name", ENGINE_NAMES)
+@pytest.mark.parametrize("name", EMBEDDED_ENGINES)
 def test_syntax_error_is_reported_as_file_line(name: str) -> None:
     text = "package relgate.x\nimport rego.v1\n\ndeny contains x if {\n  x := foo(\n}\n"
     broken = PolicySet((PolicyModule("policies/broken.rego", text),))
@@ -40,7 +40,7 @@ def test_syntax_error_is_reported_as_file_line(name: str) -> None:
         make_engine(name).load(broken, {})
 
 
-@pytest.mark.parametrize("name", ENGINE_NAMES)
+@pytest.mark.parametrize("name", EMBEDDED_ENGINES)
 def test_runtime_error_is_an_engine_error_not_an_empty_result(name: str) -> None:
     engine = make_engine(name)
     engine.load(PolicySet((PolicyModule("t.rego", "package relgate.t\nimport rego.v1\n"

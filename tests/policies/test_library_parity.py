@@ -1,5 +1,8 @@
 """The differential check: the library gives identical answers on regorus and rego-cpp.
 
+(tests/engines runs the same cases through opa-cli when an `opa` binary is present,
+and through opa-server's REST exchange.)
+
 rego-cpp (regopy 1.5.2) cannot evaluate `with input as …` (it errors, or crashes
 when no input is set), so the *_test.rego unit tests run on regorus, and this
 table of cases runs every package through both engines the way the gate does.

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from relgate.engines.interface import Engine
 from relgate.errors import ConfigError
 
-ENGINE_NAMES = ("regorus", "rego-cpp")
+ENGINE_NAMES = ("regorus", "rego-cpp", "opa-server", "opa-cli")
+EMBEDDED_ENGINES = ("regorus", "rego-cpp")
 
 
-def make_engine(name: str) -> Engine:
-    """Build the named engine; an unknown name is a config error."""
+def make_engine(name: str, settings: Mapping[str, Any] | None = None) -> Engine:
+    """Build the named engine (`settings` is the config's `opa:` block); an unknown name is a config error."""
     if name == "regorus":
         from relgate.engines.regorus import RegorusEngine
 
@@ -18,4 +22,12 @@ def make_engine(name: str) -> Engine:
         from relgate.engines.rego_cpp import RegoCppEngine
 
         return RegoCppEngine()
+    if name == "opa-server":
+        from relgate.engines.opa_server import OpaServerEngine
+
+        return OpaServerEngine(settings or {})
+    if name == "opa-cli":
+        from relgate.engines.opa_cli import OpaCliEngine
+
+        return OpaCliEngine(settings or {})
     raise ConfigError(f"unknown engine {name!r} (known: {', '.join(ENGINE_NAMES)})")

@@ -65,6 +65,10 @@ class Engine(ABC):
     def query(self, query: str, input_doc: Mapping[str, Any] | None) -> Any:
         """Evaluate a query; return its value, or None when it is undefined."""
 
+    def provenance(self) -> str | None:
+        """What decided, when it was not the policy files relgate loaded (e.g. an OPA's bundles)."""
+        return None
+
     def evaluate(self, input_doc: Mapping[str, Any]) -> tuple[RuleOutcome, ...]:
         """Evaluate every `relgate.*` package's deny and warn sets against the input."""
         tree = self.query(f"data.{GATE_ROOT}", input_doc)
