@@ -33,7 +33,7 @@ def test_json_without_key_merges_at_top_level(tmp_path: Path) -> None:
 
 def test_invalid_json_names_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "x.json").write_text('{\n  "a": 1,\n  oops\n}')
-    with pytest.raises(SourceError, match=r"x\.json:3:3: invalid JSON"):
+    with pytest.raises(SourceError, match=r"x\.json:3:3: not valid JSON"):
         collect(tmp_path, path="x.json")
 
 

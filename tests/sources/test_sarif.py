@@ -18,7 +18,7 @@ REAL = ROOT / "tests" / "fixtures" / "real-world" / "sarif"
 
 
 def severities(name: str) -> Counter[str]:
-    return Counter(f["severity"] for f in parse_sarif(REAL / name)[1])
+    return Counter(f["severity"] for f in parse_sarif(REAL / name))
 
 
 def write_log(tmp_path: Path, results: list[dict[str, Any]], rules: list[dict[str, Any]] | None = None) -> Path:
@@ -35,34 +35,34 @@ def test_trivy_counts_follow_security_severity_not_level() -> None:
 
 
 def test_trivy_findings_carry_cve_ids_and_locations() -> None:
-    tool, findings = parse_sarif(REAL / "trivy-image-alpine-310.sarif")
-    assert tool == "Trivy"
+    findings = parse_sarif(REAL / "trivy-image-alpine-310.sarif")
+    assert {f["tool"] for f in findings} == {"Trivy"}
     assert {f["id"] for f in findings} >= {"CVE-2019-1549"}
     assert all(f["location"]["path"] for f in findings)
 
 
 def test_codeql_rule_is_resolved_by_index_among_duplicate_ids() -> None:
     # py/code-injection appears twice among the rules (9.3 and 10.0); ruleIndex 45 picks one.
-    (finding,) = parse_sarif(REAL / "codeql-2.11.0-python.sarif")[1]
+    (finding,) = parse_sarif(REAL / "codeql-2.11.0-python.sarif")
     assert (finding["rule"], finding["severity"]) == ("py/code-injection", "critical")
     assert finding["location"]["path"].endswith(".py") and isinstance(finding["location"]["line"], int)
 
 
 def test_grype_rule_ids_yield_the_cve() -> None:
-    tool, findings = parse_sarif(REAL / "grype-0.34.7-cxf.sarif")
-    assert tool == "Grype" and len(findings) == 22
+    findings = parse_sarif(REAL / "grype-0.34.7-cxf.sarif")
+    assert findings[0]["tool"] == "Grype" and len(findings) == 22
     first = findings[0]
     assert first["rule"] == "CVE-2008-0732-geronimo-j2ee-management_1.1_spec"
     assert first["id"] == "CVE-2008-0732"
 
 
 def test_suppressed_results_are_left_out() -> None:
-    assert parse_sarif(REAL / "semgrep-nosemgrep-suppressed.sarif")[1] == []
-    assert parse_sarif(REAL / "spec-appendix-k-codescanner.sarif")[1] == []
+    assert parse_sarif(REAL / "semgrep-nosemgrep-suppressed.sarif") == []
+    assert parse_sarif(REAL / "spec-appendix-k-codescanner.sarif") == []
 
 
 def test_empty_runs_is_a_clean_scan() -> None:
-    assert parse_sarif(REAL / "edge-empty-runs.sarif")[1] == []
+    assert parse_sarif(REAL / "edge-empty-runs.sarif") == []
 
 
 def test_results_without_level_default_to_warning() -> None:
@@ -81,13 +81,13 @@ def test_result_property_beats_rule_property_and_level(tmp_path: Path) -> None:
                {"ruleId": "R1", "ruleIndex": 0, "message": {"text": "m"}},
                {"ruleId": "R2", "level": "note", "message": {"text": "m"}},
                {"ruleId": "R3", "kind": "pass", "level": "error", "message": {"text": "m"}}]
-    findings = parse_sarif(write_log(tmp_path, results, rules))[1]
+    findings = parse_sarif(write_log(tmp_path, results, rules))
     assert [f["severity"] for f in findings] == ["critical", "low", "low"]
 
 
 def test_rule_default_level_applies_when_result_has_none(tmp_path: Path) -> None:
     rules = [{"id": "R1", "defaultConfiguration": {"level": "error"}}]
-    (finding,) = parse_sarif(write_log(tmp_path, [{"ruleId": "R1", "message": {"text": "m"}}], rules))[1]
+    (finding,) = parse_sarif(write_log(tmp_path, [{"ruleId": "R1", "message": {"text": "m"}}], rules))
     assert finding["severity"] == "high"
 
 

@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from relgate.errors import SourceError
+from relgate.sources.findings import read_json
 from relgate.sources.interface import Evidence, GatherRequest, Source
 from relgate.sources.paths import matched_files
 from relgate.timeutil import with_ns_twins
 
 
 def read_document(path: Path) -> Any:
-    """Parse by extension (.json, .yaml/.yml); errors name the file and line."""
+    """Parse by extension (.json, else YAML); errors name the file and line."""
+    if path.suffix.lower() == ".json":
+        return read_json(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SourceError(f"{path}: cannot read: {exc}") from None
-    if path.suffix.lower() == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SourceError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:

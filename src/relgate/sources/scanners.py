@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from relgate.context import severity_counts
 from relgate.errors import SourceError
-from relgate.sources.interface import Evidence, GatherRequest, Source
-from relgate.sources.paths import matched_files
+from relgate.sources.findings import FindingsSource, read_json
 
 # Grype says Negligible where others say low; anything unrecognised stays "unknown" (and counts).
 _SEVERITY = {"critical": "critical", "high": "high", "medium": "medium", "moderate": "medium", "low": "low",
@@ -22,18 +17,9 @@ def severity(text: Any) -> str:
     return _SEVERITY.get(str(text or "").strip().lower(), "unknown")
 
 
-def _load(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise SourceError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(f"{path}: cannot read: {exc}") from None
-
-
 def parse_trivy(path: Path) -> list[dict[str, Any]]:
     """`trivy … -f json`: schema 2 (an object with Results), or the legacy list / null of older releases."""
-    report = _load(path)
+    report = read_json(path)
     if report is None:
         return []
     if isinstance(report, dict):
@@ -67,7 +53,7 @@ def parse_trivy(path: Path) -> list[dict[str, Any]]:
 
 def parse_grype(path: Path) -> list[dict[str, Any]]:
     """`grype -o json`: one match per vulnerable package."""
-    report = _load(path)
+    report = read_json(path)
     if not isinstance(report, dict) or not isinstance(report.get("matches"), list):
         raise SourceError(f"{path}: not a Grype JSON report (expected an object with matches)")
     findings = []
@@ -93,25 +79,11 @@ def parse_grype(path: Path) -> list[dict[str, Any]]:
     return findings
 
 
-class _ReportSource(Source):
-    parse: Callable[[Path], list[dict[str, Any]]]
-
-    def collect(self, request: GatherRequest) -> Evidence:
-        findings: list[dict[str, Any]] = []
-        reports = []
-        for path in matched_files(self.spec):
-            found = type(self).parse(path)
-            findings.extend(found)
-            tool = found[0]["tool"] if found else self.type_name
-            reports.append({"path": os.path.relpath(path, self.spec.base_dir), "tool": tool, "findings": len(found)})
-        return {"vulnerabilities": {"counts": severity_counts(findings), "findings": findings, "reports": reports}}
-
-
-class TrivySource(_ReportSource):
+class TrivySource(FindingsSource):
     type_name = "trivy"
     parse = staticmethod(parse_trivy)
 
 
-class GrypeSource(_ReportSource):
+class GrypeSource(FindingsSource):
     type_name = "grype"
     parse = staticmethod(parse_grype)
