@@ -47,3 +47,30 @@ def test_source_returns_change_key() -> None:
     source = CiEnvSource(SourceSpec("ci", "ci"))
     assert source.collect(GatherRequest(0, "s", "e", ACTIONS))["change"]["actor"] == "lee"
     assert source.collect(GatherRequest(0, "s", "e", {})) == {}
+
+
+def test_pull_request_head_ref_also_names_the_pull_request() -> None:
+    assert change_from_env({**ACTIONS, "GITHUB_REF": "refs/pull/7/head"})["pull_request"] == 7
+
+
+def test_unset_variables_leave_their_keys_out() -> None:
+    change = change_from_env(
+        {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_SHA": "abc",
+            "GITHUB_RUN_ID": "5",
+            "GITHUB_REPOSITORY": "",
+            "GITHUB_ACTOR": "dana",
+        }
+    )
+    # Without a server URL and repository there is no run URL to build.
+    assert change == {"commit": "abc", "actor": "dana", "pipeline_run_id": "5"}
+
+
+def test_actor_falls_back_when_no_triggering_actor() -> None:
+    env = {k: v for k, v in ACTIONS.items() if k != "GITHUB_TRIGGERING_ACTOR"}
+    assert change_from_env(env)["actor"] == "dana"
+
+
+def test_actions_flag_must_be_exactly_true() -> None:
+    assert change_from_env({**ACTIONS, "GITHUB_ACTIONS": "1"}) == {}

@@ -43,6 +43,8 @@ def change_from_env(env: Mapping[str, str]) -> dict[str, Any]:
 
 
 class CiEnvSource(Source):
+    """`type: ci` — the change as GitHub Actions describes it; nothing outside Actions."""
+
     type_name = "ci"
 
     def collect(self, request: GatherRequest) -> Evidence:

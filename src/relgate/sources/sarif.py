@@ -1,4 +1,4 @@
-"""Findings from SARIF 2.1.0 logs, whichever tool wrote them (CodeQL, Trivy, Semgrep, Grype, gitleaks…).
+"""Findings from SARIF 2.1.0 logs, whichever tool wrote them (CodeQL, Trivy, Semgrep, Grype…).
 
 SARIF leaves severity and identity to convention. This module follows GitHub code
 scanning's: a `security-severity` score in CVSS bands when there is one, else the
@@ -23,7 +23,9 @@ from relgate.sources.interface import Evidence, GatherRequest, Source
 from relgate.sources.paths import matched_files
 
 _CVE = re.compile(r"(?<![A-Za-z0-9])CVE-\d{4}-\d{4,}(?!\d)", re.IGNORECASE)
-_GHSA = re.compile(r"(?<![A-Za-z0-9])GHSA((?:-[23456789cfghjmpqrvwx]{4}){3})(?![A-Za-z0-9])", re.IGNORECASE)
+_GHSA = re.compile(
+    r"(?<![A-Za-z0-9])GHSA((?:-[23456789cfghjmpqrvwx]{4}){3})(?![A-Za-z0-9])", re.IGNORECASE
+)
 # SARIF's default level is "warning" when neither the result nor its rule gives one.
 _LEVELS = {"error": "high", "warning": "medium", "note": "low", "none": "low"}
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\d+)\}")
@@ -58,13 +60,15 @@ def read_sarif(path: Path) -> SarifReport:
     """Read one SARIF file into its tools and findings; a malformed log raises SourceError."""
     tools: list[str] = []
     findings: list[dict[str, Any]] = []
-    for item in _load(path):
-        run = _obj(item)
-        tool = _obj(run.get("tool"))
-        name = str(_obj(tool.get("driver")).get("name") or "unknown")
+    # Beyond the envelope, parts of the wrong shape are skipped: one odd result from one
+    # tool should not blind the gate to every other finding in the log.
+    for run in _load(path):
+        if not isinstance(run, dict):
+            continue
+        name = str(_obj(_obj(run.get("tool")).get("driver")).get("name") or "unknown")
         tools.append(name)
         for result in _seq(run.get("results")):
-            finding = _finding(_obj(result), run, name)
+            finding = _finding(result, run, name) if isinstance(result, dict) else None
             if finding is not None:
                 findings.append(finding)
     return SarifReport(tuple(dict.fromkeys(tools)), tuple(findings))
@@ -77,11 +81,12 @@ def _load(path: Path) -> list[Any]:
     except json.JSONDecodeError as exc:
         raise SourceError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
     except UnicodeDecodeError as exc:
-        raise SourceError(f"{path}: not valid JSON: undecodable bytes at offset {exc.start}") from None
+        raise SourceError(f"{path}: not valid JSON: undecodable byte at {exc.start}") from None
     except OSError as exc:
         raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if not isinstance(log, dict):
-        raise SourceError(f"{path}: not a SARIF log (expected a JSON object, got {type(log).__name__})")
+        kind = type(log).__name__
+        raise SourceError(f"{path}: not a SARIF log (expected a JSON object, got {kind})")
     if log.get("version") != "2.1.0":
         raise SourceError(f"{path}: version: expected SARIF 2.1.0, got {log.get('version')!r}")
     runs = log.get("runs")
@@ -128,8 +133,10 @@ def resolve_rule(result: Mapping[str, Any], tool: Mapping[str, Any]) -> dict[str
     return {}
 
 
-def _component(ref: Mapping[str, Any], driver: dict[str, Any], extensions: list[dict[str, Any]]) -> dict[str, Any]:
-    """A toolComponentReference indexes `tool.extensions`; by name or guid it may mean the driver."""
+def _component(
+    ref: Mapping[str, Any], driver: dict[str, Any], extensions: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A toolComponentReference indexes `tool.extensions`; by name or guid, maybe the driver."""
     index = _index(ref.get("index"), len(extensions))
     if index is not None:
         return extensions[index]
@@ -163,7 +170,7 @@ def _severity(result: Mapping[str, Any], rule: Mapping[str, Any]) -> str:
 
 
 def _counts(result: Mapping[str, Any]) -> bool:
-    """Whether a result is a live failure: not a pass, not suppressed, not fixed since the baseline."""
+    """Whether a result is a live failure: not a pass, not suppressed, not fixed since baseline."""
     if (result.get("kind") or "fail") != "fail" or result.get("baselineState") == "absent":
         return False
     suppressions = _seq(result.get("suppressions"))
@@ -191,7 +198,7 @@ def _strings(value: Any) -> list[str]:
 def _finding_id(rule_id: str | None, rule: Mapping[str, Any], message: str) -> str:
     """The CVE/GHSA when the rule id or the rule's metadata names one, else the rule id."""
     places = [rule_id or "", str(rule.get("name") or "")]
-    places += _strings(rule.get("properties")) + [str(rule.get("helpUri") or "")]
+    places += [*_strings(rule.get("properties")), str(rule.get("helpUri") or "")]
     for text in places:
         advisory = _advisory(text)
         if advisory:
@@ -208,7 +215,8 @@ def _message(result: Mapping[str, Any], rule: Mapping[str, Any]) -> str:
         if isinstance(template, str):
             text = _fill(template, [str(a) for a in _seq(message.get("arguments"))])
         else:
-            text = _obj(rule.get("shortDescription")).get("text") or _obj(rule.get("fullDescription")).get("text")
+            short = _obj(rule.get("shortDescription")).get("text")
+            text = short or _obj(rule.get("fullDescription")).get("text")
     return str(text or "")[:_MESSAGE_LIMIT]
 
 
@@ -245,7 +253,9 @@ def _location(result: Mapping[str, Any], run: Mapping[str, Any]) -> dict[str, An
     return {}
 
 
-def _finding(result: Mapping[str, Any], run: Mapping[str, Any], tool_name: str) -> dict[str, Any] | None:
+def _finding(
+    result: Mapping[str, Any], run: Mapping[str, Any], tool_name: str
+) -> dict[str, Any] | None:
     if not _counts(result):
         return None
     rule = resolve_rule(result, _obj(run.get("tool")))
@@ -286,4 +296,5 @@ class SarifSource(Source):
                 "tool": ", ".join(report.tools),
                 "findings": len(report.findings),
             })
-        return {"vulnerabilities": {"findings": findings, "counts": severity_counts(findings), "reports": reports}}
+        counts = severity_counts(findings)
+        return {"vulnerabilities": {"findings": findings, "counts": counts, "reports": reports}}
