@@ -103,3 +103,12 @@ def test_durations(text: object, seconds: float) -> None:
 def test_bad_duration_names_field() -> None:
     with pytest.raises(ConfigError, match=r"sources\[0\]\.timeout: expected a duration"):
         parse_duration("soon", "sources[0].timeout")
+
+
+def test_unquoted_timestamps_stay_text_and_gain_twins(tmp_path: Path) -> None:
+    window = {"reason": "freeze"}
+    path = write_config(tmp_path, data={"freeze_windows": [window]})
+    path.write_text(path.read_text().replace("- reason: freeze", "- {start: 2026-12-24T00:00:00Z, reason: freeze}"))
+    config = load_config(path, {})
+    assert config.data["freeze_windows"][0]["start"] == "2026-12-24T00:00:00Z"
+    assert config.data["freeze_windows"][0]["start_ns"] == 1_798_070_400 * 10**9

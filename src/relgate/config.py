@@ -16,6 +16,7 @@ import yaml
 from relgate.errors import ConfigError
 from relgate.sources.interface import SourceSpec
 from relgate.timeutil import parse_ns, with_ns_twins
+from relgate.yamltext import load_yaml
 
 DEFAULT_AUDIT_LOG = ".relgate/audit.jsonl"
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -72,7 +73,7 @@ def load_config(path: str | Path, env: Mapping[str, str]) -> Config:
     except OSError as exc:
         raise ConfigError(f"{where}: cannot read config: {exc.strerror or exc}") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""

@@ -16,7 +16,7 @@ from relgate.gather import SourceRun
 from relgate.timeutil import format_ns
 
 SEVERITIES = ("critical", "high", "medium", "low", "unknown")
-_TEST_COUNTS = ("total", "passed", "failed", "errors", "skipped")
+_TEST_COUNTS = ("total", "passed", "failed", "errors", "skipped", "flaky")
 
 
 def build_context(

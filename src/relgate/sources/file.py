@@ -19,20 +19,10 @@ from relgate.sources.findings import read_json
 from relgate.sources.interface import Evidence, GatherRequest, Source
 from relgate.sources.paths import matched_files
 from relgate.timeutil import with_ns_twins
+from relgate.yamltext import load_yaml
 
 # Keys the gate owns: a facts file must not move the evaluation clock or fake source statuses.
 RESERVED_KEYS = frozenset({"evaluated_at", "evaluated_at_ns", "sources"})
-
-
-class _FactsLoader(yaml.SafeLoader):
-    """yaml.safe_load, except that timestamps stay strings as written."""
-
-
-def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
-    return loader.construct_scalar(node)  # type: ignore[arg-type]
-
-
-_FactsLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 
 class _Unparsable(Exception):
@@ -50,8 +40,7 @@ def _from_json(text: str) -> Any:
 
 def _from_yaml(text: str) -> Any:
     try:
-        # A SafeLoader subclass: as safe as yaml.safe_load, only timestamps differ.
-        return yaml.load(text, Loader=_FactsLoader)
+        return load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{mark.line + 1}:{mark.column + 1}" if mark is not None else "1"

@@ -36,5 +36,6 @@ class FindingsSource(Source):
             found = type(self).parse(path)
             findings.extend(found)
             tool = found[0]["tool"] if found else self.type_name
-            reports.append({"path": os.path.relpath(path, self.spec.base_dir), "tool": tool, "findings": len(found)})
+            shown = Path(os.path.relpath(path, self.spec.base_dir)).as_posix()
+            reports.append({"path": shown, "tool": tool, "findings": len(found)})
         return {"vulnerabilities": {"counts": severity_counts(findings), "findings": findings, "reports": reports}}
