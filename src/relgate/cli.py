@@ -14,6 +14,7 @@ import click
 
 from relgate import __version__
 from relgate.cli_audit import audit
+from relgate.cli_time import since_ns
 from relgate.config import load_config
 from relgate.decision import Decision
 from relgate.engines import EMBEDDED_ENGINES, ENGINE_NAMES
@@ -292,7 +293,7 @@ def replay_command(log_path: str | None, config_path: str | None, policy_paths: 
         log = Path(log_path) if log_path else (config.audit_log if config else Path(".relgate/audit.jsonl"))
         policies = load_policies(policy_paths, Path.cwd())
         records = (record for _, record in JsonlStore(log).records())
-        report = replay(records, policies, engine_name=engine, config=config, since_ns=_since_ns(since))
+        report = replay(records, policies, engine_name=engine, config=config, since_ns=since_ns(since))
         if as_json:
             click.echo(json.dumps(report.to_json(), indent=2))
         else:
@@ -305,21 +306,6 @@ def replay_command(log_path: str | None, config_path: str | None, policy_paths: 
         return 1 if fail_on_flip and report.flips else 0
 
     _guard(body)
-
-
-def _since_ns(since: str | None) -> int | None:
-    """`--since 30d` counts back from now; an RFC 3339 time is taken as is."""
-    if not since:
-        return None
-    from relgate.config import parse_duration
-    from relgate.timeutil import now_ns, parse_ns
-
-    if since[-1:] == "d" and since[:-1].isdigit():
-        return now_ns() - int(since[:-1]) * 86_400 * 10**9
-    try:
-        return parse_ns(since)
-    except ValueError:
-        return now_ns() - int(parse_duration(since, "--since") * 10**9)
 
 
 main.add_command(audit)

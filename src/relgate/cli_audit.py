@@ -109,3 +109,31 @@ def audit_show(config_path: str, log_path: str | None, record_id: str) -> None:
         return 0
 
     _run(body)
+
+
+@audit.command(name="report")
+@_log_options
+@click.option("--since", help="Only gates evaluated since: RFC 3339, or a span like 30d.")
+@click.option("--service", help="Only this service.")
+@click.option("--environment", help="Only this environment.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
+def audit_report(config_path: str, log_path: str | None, since: str | None, service: str | None,
+                 environment: str | None, fmt: str) -> None:
+    """Value-stream numbers: pass rate, time blocked, approval wait, lead time, deploy frequency.
+
+    Example: relgate audit report --since 30d --environment production --format html > gate-report.html
+    """
+    from relgate.cli_time import since_ns
+    from relgate.report import build_report
+    from relgate.report_html import render_html, render_text
+
+    def body() -> int:
+        records = (record for _, record in _store(config_path, log_path).records())
+        report = build_report(records, since_ns=since_ns(since), service=service, environment=environment)
+        if fmt == "json":
+            click.echo(json.dumps(report, indent=2))
+        else:
+            click.echo(render_html(report) if fmt == "html" else render_text(report), nl=False)
+        return 0
+
+    _run(body)

@@ -112,7 +112,9 @@ def build_record(decision: Mapping[str, Any], context: Mapping[str, Any], meta: 
                 "artifact": meta.artifact,
                 "requested_at": format_ns(meta.requested_at_ns),
                 "decided_at": decided_at,
-                "approval_wait_seconds": approval_wait_seconds(context, meta.decided_at_ns),
+                "approval_wait_seconds": approval_wait_seconds(
+                    context, int(context.get("evaluated_at_ns") or meta.decided_at_ns)
+                ),
             },
             "evidence": dict(meta.evidence),
             "replay": dict(meta.replay),

@@ -1,0 +1,81 @@
+"""`relgate audit report`: value-stream numbers computed from real gate records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+
+from relgate.cli import main
+
+COMMIT_A, COMMIT_B = "a" * 40, "b" * 40
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def gate(config: Path, at: str, commit: str, *extra: str) -> None:
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_SHA": commit, "GITHUB_ACTOR": "lee"}
+    invoke("check", "--config", str(config), "--at", at, *extra, env=env)
+
+
+def history(quickstart: Path) -> None:
+    """Commit A: denied at 10:00 and 11:00, allowed at 13:00 after a fix; commit B allowed at once."""
+    strict = quickstart.read_text()
+    relaxed = strict.replace("min_pass_rate: 0.98", "min_pass_rate: 0.9").replace("high: 5", "high: 10")
+    gate(quickstart, "2026-11-23T10:00:00Z", COMMIT_A)
+    gate(quickstart, "2026-11-23T11:00:00Z", COMMIT_A, "--override", "hotfix INC-9")
+    quickstart.write_text(relaxed)
+    gate(quickstart, "2026-11-23T13:00:00Z", COMMIT_A)
+    gate(quickstart, "2026-11-24T09:14:00Z", COMMIT_B)
+    quickstart.write_text(strict)
+
+
+def report(quickstart: Path, *extra: str) -> dict[str, Any]:
+    result = invoke("audit", "report", "--config", str(quickstart), "--format", "json", *extra)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def test_report_numbers(quickstart: Path) -> None:
+    history(quickstart)
+    numbers = report(quickstart)
+    assert numbers["runs"] == 4
+    assert numbers["decisions"] == {"allow": 2, "deny": 2, "error": 0}
+    assert numbers["pass_rate"] == 0.5
+    assert [d["day"] for d in numbers["by_day"]] == ["2026-11-23", "2026-11-24"]
+    assert numbers["by_day"][0] == {"day": "2026-11-23", "runs": 3, "allow": 1, "deny": 2, "error": 0}
+    assert numbers["top_violations"][0] == {"policy": "relgate.vulnerabilities", "id": "vulnerabilities.max_exceeded",
+                                            "count": 2}
+    assert numbers["waivers_used"] == [{"waiver_id": "WVR-1", "count": 4}]
+    assert numbers["overrides"] == [{"actor": "lee", "reason": "hotfix INC-9", "policy": "relgate.tests",
+                                     "at": "2026-11-23T11:00:00Z"}]
+    assert numbers["time_blocked_seconds"] == {"median": 3 * 3600.0, "p90": 3 * 3600.0, "count": 1}
+    # The latest approval in change.yaml is dana's at 09:20 (not counted as valid, but it is evidence).
+    waits = sorted([13 * 3600 - (9 * 3600 + 20 * 60), 24 * 3600 + 9 * 3600 + 14 * 60 - (9 * 3600 + 20 * 60)])
+    assert numbers["approval_wait_seconds"]["median"] == sum(waits) / 2
+    assert numbers["deploy_frequency_per_week"] == 2.0  # two allowed gates, window under a week
+
+
+def test_filters_by_since_and_environment(quickstart: Path) -> None:
+    history(quickstart)
+    assert report(quickstart, "--since", "2026-11-24T00:00:00Z")["runs"] == 1
+    assert report(quickstart, "--environment", "staging")["runs"] == 0
+
+
+def test_html_report_is_self_contained(quickstart: Path) -> None:
+    history(quickstart)
+    html = invoke("audit", "report", "--config", str(quickstart), "--format", "html").stdout
+    assert html.startswith("<!DOCTYPE html>") and html.count("<svg") == 3
+    assert "<script" not in html and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+    assert "hotfix INC-9" in html
+
+
+def test_text_report(quickstart: Path) -> None:
+    history(quickstart)
+    text = invoke("audit", "report", "--config", str(quickstart)).stdout
+    assert text.startswith("4 gate run(s) from 2026-11-23T10:00:00Z to 2026-11-24T09:14:00Z")
+    assert "time blocked: median 3.0 h" in text
