@@ -47,7 +47,7 @@ def test_decision_log_carries_masked_input_and_result() -> None:
 def test_value_stream_fields() -> None:
     stream = body()["data"]["customData"]["value_stream"]
     assert stream["commit"] == "9f2c1e7"
-    assert stream["approval_wait_seconds"] == 3601.0  # latest approval one hour before, decided one second after
+    assert stream["approval_wait_seconds"] == 3600.0  # the latest approval came an hour before evaluation
     assert stream["requested_at"] == "2026-11-23T10:33:20Z"
 
 
