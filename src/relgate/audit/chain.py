@@ -100,3 +100,22 @@ def load_public_key(value: str, what: str = "public key") -> Ed25519PublicKey:
     if not isinstance(key, Ed25519PublicKey):
         raise AuditError(f"{what}: expected an Ed25519 key")
     return key
+
+
+def link(
+    body: Mapping[str, Any], stream: str, last_seq: int, last_hash: str, key: Ed25519PrivateKey | None
+) -> dict[str, Any]:
+    """The record that follows (`last_seq`, `last_hash`) in `stream`: chained, hashed and maybe signed.
+
+    Every store calls this while holding its own per-stream lock, so the chain is
+    the same whichever store keeps it.
+    """
+    record = {k: v for k, v in body.items() if k not in (SEQ, PREV, STREAM, HASH, SIG, KEYID)}
+    record.update({STREAM: stream, SEQ: last_seq + 1, PREV: last_hash})
+    if key is not None:
+        record[KEYID] = key_id(key.public_key())
+    digest = record_hash(record)
+    record[HASH] = digest
+    if key is not None:
+        record[SIG] = sign(digest, key)
+    return record

@@ -15,7 +15,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from relgate.audit.chain import HASH, KEYID, PREV, SEQ, SIG, STREAM, key_id, record_hash, sign
+from relgate.audit.chain import HASH, SEQ, STREAM, link
 from relgate.errors import AuditError
 
 
@@ -56,24 +56,47 @@ class JsonlStore:
             raise AuditError(f"{self.path}: id prefix {wanted!r} matches {len(hits)} records")
         return exact[0] if exact else hits[0]
 
+    def _head(self, stream: str) -> tuple[int, str]:
+        """(seq, hash) of the stream's last record, read backwards from the end of the file.
+
+        A torn last line is refused here, before anything is appended after it.
+        """
+        try:
+            handle = self.path.open("rb")
+        except FileNotFoundError:
+            return 0, ""
+        with handle:
+            size = handle.seek(0, os.SEEK_END)
+            if size == 0:
+                return 0, ""
+            handle.seek(size - 1)
+            if handle.read(1) != b"\n":
+                count = sum(1 for _ in self.path.open("rb"))
+                raise AuditError(f"{self.path}:{count}: torn last line (no newline); the log needs repair")
+            tail, position = b"", size
+            while position > 0:
+                step = min(1 << 16, position)
+                position -= step
+                handle.seek(position)
+                tail = handle.read(step) + tail
+                lines = tail.split(b"\n")
+                complete = lines if position == 0 else lines[1:]
+                for raw in reversed(complete):
+                    if raw.strip():
+                        record = self._parse(0, raw + b"\n")
+                        if record.get(STREAM) == stream:
+                            return int(record.get(SEQ, 0)), str(record.get(HASH, ""))
+                tail = lines[0] if position > 0 else b""
+        return 0, ""
+
     def append(self, body: Mapping[str, Any], stream: str, key: Ed25519PrivateKey | None = None) -> dict[str, Any]:
         """Chain, sign and append one record atomically with respect to other writers."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lock_path = self.path.with_name(self.path.name + ".lock")
         with lock_path.open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            seq, prev = 0, ""
-            for _, existing in self.records():
-                if existing.get(STREAM) == stream:
-                    seq, prev = int(existing.get(SEQ, 0)), str(existing.get(HASH, ""))
-            record = {k: v for k, v in body.items() if k not in (SEQ, PREV, STREAM, HASH, SIG, KEYID)}
-            record.update({STREAM: stream, SEQ: seq + 1, PREV: prev})
-            if key is not None:
-                record[KEYID] = key_id(key.public_key())
-            digest = record_hash(record)
-            record[HASH] = digest
-            if key is not None:
-                record[SIG] = sign(digest, key)
+            seq, prev = self._head(stream)
+            record = link(body, stream, seq, prev, key)
             line = (json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
