@@ -133,9 +133,10 @@ def main() -> None:
 @_config_option
 @_run_options
 @_decision_options
-@click.option("--audit-log", type=click.Path(dir_okay=False), help="Append the record here instead.")
+@click.option("--audit-log", type=click.Path(dir_okay=False), help="Append the record to this JSONL file instead.")
+@click.option("--store", help="Append the record to this store: jsonl:PATH, sqlite:PATH or postgresql://….")
 @click.option("--no-audit", is_flag=True, help="Do not write an audit record.")
-def check(config_path: str, audit_log: str | None, no_audit: bool, **flags: Any) -> None:
+def check(config_path: str, audit_log: str | None, store: str | None, no_audit: bool, **flags: Any) -> None:
     """Gather evidence, evaluate policies, record the decision, exit 0/1/2.
 
     Example: relgate check --config examples/quickstart/relgate.yaml --output json=decision.json
@@ -145,7 +146,8 @@ def check(config_path: str, audit_log: str | None, no_audit: bool, **flags: Any)
         outputs = parse_outputs(flags.pop("outputs"), flags.pop("as_json"))
         env = dict(os.environ)
         config = load_config(config_path, env)
-        options = RunOptions(audit_log=Path(audit_log) if audit_log else None, audit=not no_audit, **flags)
+        options = RunOptions(audit_log=Path(audit_log) if audit_log else None, store=store, audit=not no_audit,
+                             **flags)
         run = run_check(config, options, env)
         _emit(run.decision, outputs)
         _report_errors(run.decision)
@@ -268,7 +270,8 @@ def policy_check(paths: tuple[str, ...], engine: str) -> None:
 
 
 @main.command(name="replay")
-@click.option("--log", "log_path", type=click.Path(dir_okay=False), help="Audit log to replay (default: the config's).")
+@click.option("--log", "log_path", type=click.Path(dir_okay=False), help="JSONL audit log to replay.")
+@click.option("--store", "store_url", help="Store to replay: jsonl:PATH, sqlite:PATH or postgresql://….")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="Also take thresholds, waivers and enforcement from this config.")
 @click.option("--policies", "policy_paths", multiple=True, required=True,
@@ -277,22 +280,24 @@ def policy_check(paths: tuple[str, ...], engine: str) -> None:
 @click.option("--since", help="Only decisions evaluated since: an RFC 3339 time, or a span like 30d or 12h.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--fail-on-flip", is_flag=True, help="Exit 1 when any decision would flip.")
-def replay_command(log_path: str | None, config_path: str | None, policy_paths: tuple[str, ...], engine: str,
-                   since: str | None, as_json: bool, fail_on_flip: bool) -> None:
+def replay_command(log_path: str | None, store_url: str | None, config_path: str | None,
+                   policy_paths: tuple[str, ...], engine: str, since: str | None, as_json: bool,
+                   fail_on_flip: bool) -> None:
     """Re-evaluate recorded decisions with other policies and list those that would flip.
 
     Example: relgate replay --log .relgate/audit.jsonl --policies policies-next/ --fail-on-flip
     """
-    from relgate.audit.jsonl import JsonlStore
+    from relgate.audit.store import open_store
+    from relgate.cli_audit import DEFAULT_STORE
     from relgate.policy import load_policies
     from relgate.replay import replay
 
     def body() -> int:
         env = dict(os.environ)
         config = load_config(config_path, env) if config_path else None
-        log = Path(log_path) if log_path else (config.audit_log if config else Path(".relgate/audit.jsonl"))
+        url = store_url or (f"jsonl:{log_path}" if log_path else (config.store_url if config else DEFAULT_STORE))
         policies = load_policies(policy_paths, Path.cwd())
-        records = (record for _, record in JsonlStore(log).records())
+        records = (record for _, record in open_store(url).records())
         report = replay(records, policies, engine_name=engine, config=config, since_ns=since_ns(since))
         if as_json:
             click.echo(json.dumps(report.to_json(), indent=2))

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from relgate.audit.chain import load_public_key
-from relgate.audit.jsonl import JsonlStore
+from relgate.audit.store import AuditStore, open_store
 from relgate.audit.verify import verify
 from relgate.config import DEFAULT_AUDIT_LOG, load_config
 from relgate.errors import RelgateError
@@ -21,19 +21,26 @@ from relgate.output.escape import terminal
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+DEFAULT_STORE = f"jsonl:{DEFAULT_AUDIT_LOG}"
+
+
 def _log_options(func: F) -> F:
+    func = click.option("--store", "store_url", help="Store to read: jsonl:PATH, sqlite:PATH or postgresql://….")(func)
     func = click.option("--log", "log_path", type=click.Path(dir_okay=False),
-                        help="Audit log to read (default: the config's audit.log).")(func)
+                        help="JSONL audit log to read (default: the config's audit store).")(func)
     return click.option("--config", "config_path", default="relgate.yaml", show_default=True,
                         type=click.Path(dir_okay=False), help="Config naming the audit log.")(func)
 
 
-def _store(config_path: str, log_path: str | None) -> JsonlStore:
+def _store(config_path: str, log_path: str | None, store_url: str | None) -> AuditStore:
+    if store_url:
+        return open_store(store_url)
     if log_path:
-        return JsonlStore(Path(log_path))
+        return open_store(f"jsonl:{log_path}")
     if Path(config_path).exists():
-        return JsonlStore(load_config(config_path, dict(os.environ)).audit_log)
-    return JsonlStore(Path(DEFAULT_AUDIT_LOG))
+        config = load_config(config_path, dict(os.environ))
+        return open_store(config.store_url, config.base_dir)
+    return open_store(DEFAULT_STORE)
 
 
 def _run(body: Callable[[], int]) -> None:
@@ -53,23 +60,23 @@ def audit() -> None:
 @audit.command(name="verify")
 @_log_options
 @click.option("--key", "key_path", help="Ed25519 public key (PEM file): also check every signature.")
-def audit_verify(config_path: str, log_path: str | None, key_path: str | None) -> None:
+def audit_verify(config_path: str, log_path: str | None, store_url: str | None, key_path: str | None) -> None:
     """Recompute the hash chain; name the first bad record and exit 1.
 
     Example: relgate audit verify --log .relgate/audit.jsonl --key gate-pub.pem
     """
 
     def body() -> int:
-        store = _store(config_path, log_path)
+        store = _store(config_path, log_path, store_url)
         public = load_public_key(key_path, "--key") if key_path else None
         report = verify(store.records(), public)
         if report.ok:
             signed = " and signatures" if public else ""
             click.echo(
-                f"ok: {report.count} record(s) in {report.streams} stream(s); chain{signed} valid ({store.path})"
+                f"ok: {report.count} record(s) in {report.streams} stream(s); chain{signed} valid ({store.where})"
             )
             return 0
-        click.echo(f"FAIL: {store.path}:{report.line}: record {report.record_id}: {report.reason}")
+        click.echo(f"FAIL: {store.where}:{report.line}: record {report.record_id}: {report.reason}")
         return 1
 
     _run(body)
@@ -77,14 +84,14 @@ def audit_verify(config_path: str, log_path: str | None, key_path: str | None) -
 
 @audit.command(name="list")
 @_log_options
-def audit_list(config_path: str, log_path: str | None) -> None:
+def audit_list(config_path: str, log_path: str | None, store_url: str | None) -> None:
     """One line per record: time, id, stream, decision, commit.
 
     Example: relgate audit list --config relgate.yaml
     """
 
     def body() -> int:
-        for _, record in _store(config_path, log_path).records():
+        for _, record in _store(config_path, log_path, store_url).records():
             result = record.get("data", {}).get("customData", {}).get("decision_log", {}).get("result", {})
             fields = [str(record.get("time", "")), str(record.get("id", "")), str(record.get("relgatestream", "")),
                       f"#{record.get('relgateseq', '')}", str(result.get("decision", "?")),
@@ -98,14 +105,14 @@ def audit_list(config_path: str, log_path: str | None) -> None:
 @audit.command(name="show")
 @_log_options
 @click.argument("record_id")
-def audit_show(config_path: str, log_path: str | None, record_id: str) -> None:
+def audit_show(config_path: str, log_path: str | None, store_url: str | None, record_id: str) -> None:
     """Print one record (by id or unique id prefix) as JSON.
 
     Example: relgate audit show 3f1c2a
     """
 
     def body() -> int:
-        click.echo(json.dumps(_store(config_path, log_path).get(record_id), indent=2))
+        click.echo(json.dumps(_store(config_path, log_path, store_url).get(record_id), indent=2))
         return 0
 
     _run(body)
@@ -117,7 +124,7 @@ def audit_show(config_path: str, log_path: str | None, record_id: str) -> None:
 @click.option("--service", help="Only this service.")
 @click.option("--environment", help="Only this environment.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
-def audit_report(config_path: str, log_path: str | None, since: str | None, service: str | None,
+def audit_report(config_path: str, log_path: str | None, store_url: str | None, since: str | None, service: str | None,
                  environment: str | None, fmt: str) -> None:
     """Value-stream numbers: pass rate, time blocked, approval wait, lead time, deploy frequency.
 
@@ -128,7 +135,7 @@ def audit_report(config_path: str, log_path: str | None, since: str | None, serv
     from relgate.report_html import render_html, render_text
 
     def body() -> int:
-        records = (record for _, record in _store(config_path, log_path).records())
+        records = (record for _, record in _store(config_path, log_path, store_url).records())
         report = build_report(records, since_ns=since_ns(since), service=service, environment=environment)
         if fmt == "json":
             click.echo(json.dumps(report, indent=2))

@@ -56,12 +56,18 @@ class Config:
     engine: str = "regorus"
     opa: Mapping[str, Any] = field(default_factory=dict)
     audit_log: Path = Path(DEFAULT_AUDIT_LOG)
+    audit_store: str | None = None
     audit_enabled: bool = True
     signing_key: str | None = None
 
     @property
     def base_dir(self) -> Path:
         return self.path.parent
+
+    @property
+    def store_url(self) -> str:
+        """`audit.store` when set, else the JSONL file named by `audit.log`."""
+        return self.audit_store or f"jsonl:{self.audit_log}"
 
 
 def load_config(path: str | Path, env: Mapping[str, str]) -> Config:
@@ -195,6 +201,7 @@ def _build(doc: dict[str, Any], path: Path, where: str) -> Config:
         engine=doc.get("engine", "regorus"),
         opa=dict(doc.get("opa", {})),
         audit_log=base / audit.get("log", DEFAULT_AUDIT_LOG),
+        audit_store=audit.get("store"),
         audit_enabled=audit.get("enabled", True),
         signing_key=str(base / key) if key else None,
     )

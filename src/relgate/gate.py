@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from relgate.audit.chain import digest_of
+from relgate.audit.store import open_store
 from relgate.audit.writer import append_decision
 from relgate.config import Config
 from relgate.context import build_context, validate_context
@@ -38,6 +39,7 @@ class RunOptions:
     override: str | None = None
     actor: str | None = None
     audit_log: Path | None = None
+    store: str | None = None
     audit: bool = True
 
 
@@ -88,10 +90,11 @@ def run_check(config: Config, options: RunOptions, env: Mapping[str, str]) -> Ga
     decision = evaluate(config, context, options, env, errors)
     if not (options.audit and config.audit_enabled):
         return GateRun(decision, context)
-    log_path = options.audit_log or config.audit_log
+    url = options.store or (f"jsonl:{options.audit_log}" if options.audit_log else config.store_url)
+    store = open_store(url, config.base_dir)
     record = append_decision(
         config=config,
-        log_path=log_path,
+        store=store,
         decision=decision,
         context=context,
         evidence={r.spec.name: digest_of(r.evidence) for r in runs if r.status == "ok"},
@@ -99,7 +102,7 @@ def run_check(config: Config, options: RunOptions, env: Mapping[str, str]) -> Ga
         requested_at_ns=requested_at_ns,
         metrics={"timer_gather_ns": gathered - started, "timer_eval_ns": time.perf_counter_ns() - gathered},
     )
-    decision = replace(decision, audit_id=str(record["id"]), record_path=str(log_path))
+    decision = replace(decision, audit_id=str(record["id"]), record_path=store.where)
     return GateRun(decision, context, record)
 
 

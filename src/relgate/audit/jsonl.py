@@ -22,6 +22,7 @@ from relgate.errors import AuditError
 class JsonlStore:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.where = str(path)
 
     def records(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """Yield (line number, record); a line that is not a JSON object is an error naming it."""

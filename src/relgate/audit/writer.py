@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from relgate.audit.chain import load_signing_key
-from relgate.audit.jsonl import JsonlStore
 from relgate.audit.record import RecordMeta, build_record
+from relgate.audit.store import AuditStore
 from relgate.config import Config
 from relgate.decision import Decision
 from relgate.timeutil import now_ns
@@ -19,7 +18,7 @@ SIGNING_KEY_ENV = "RELGATE_SIGNING_KEY"
 def append_decision(
     *,
     config: Config,
-    log_path: Path,
+    store: AuditStore,
     decision: Decision,
     context: Mapping[str, Any],
     evidence: Mapping[str, str],
@@ -55,4 +54,4 @@ def append_decision(
         metrics=metrics,
     )
     body = build_record(decision.to_json(), context, meta)
-    return JsonlStore(log_path).append(body, stream=f"{decision.service}/{decision.environment}", key=key)
+    return store.append(body, stream=f"{decision.service}/{decision.environment}", key=key)
