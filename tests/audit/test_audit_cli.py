@@ -65,3 +65,20 @@ def test_unknown_record_is_a_one_line_error(quickstart: Path) -> None:
     gate(quickstart)
     result = invoke("audit", "show", "nope", "--config", str(quickstart))
     assert result.exit_code == 2 and result.stderr.startswith("relgate: error:") and "no record" in result.stderr
+
+
+def test_check_and_verify_against_a_sqlite_store(quickstart: Path, tmp_path: Path) -> None:
+    store = f"sqlite:{tmp_path}/gate.db"
+    for _ in range(2):
+        assert invoke("check", "--config", str(quickstart), "--at", QUICKSTART_AT, "--store", store).exit_code == 1
+    verified = invoke("audit", "verify", "--store", store)
+    assert verified.exit_code == 0 and verified.stdout.startswith("ok: 2 record(s)")
+    assert len(invoke("audit", "list", "--store", store).stdout.splitlines()) == 2
+
+
+def test_config_audit_store_is_used(quickstart: Path, tmp_path: Path) -> None:
+    quickstart.write_text(quickstart.read_text().replace("audit: {log: .relgate/audit.jsonl}",
+                                                         "audit: {store: 'sqlite:gate.db'}"))
+    gate(quickstart)
+    assert (quickstart.parent / "gate.db").exists() and not (quickstart.parent / ".relgate").exists()
+    assert invoke("audit", "verify", "--config", str(quickstart)).stdout.startswith("ok: 1 record(s)")

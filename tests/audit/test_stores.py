@@ -1,0 +1,107 @@
+"""Every store keeps the same chain: appends, lookups, tamper detection, and 16 concurrent writers."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from relgate.audit.store import AuditStore, open_store
+from relgate.audit.verify import verify
+from relgate.errors import AuditError
+from tests.audit.helpers import body
+
+WRITERS, EACH = 16, 10
+STREAM = "checkout/production"
+
+
+@pytest.fixture(params=["jsonl", "sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "jsonl":
+        return f"jsonl:{tmp_path}/audit.jsonl"
+    if request.param == "sqlite":
+        return f"sqlite:{tmp_path}/audit.db"
+    url: str = request.getfixturevalue("postgres_url")
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("DROP TABLE IF EXISTS relgate_records, relgate_schema")
+    return url
+
+
+def tamper(url: str, position: int, change: Callable[[dict[str, Any]], None]) -> None:
+    """Rewrite one stored record behind relgate's back."""
+    store = open_store(url)
+    records = dict(store.records())
+    record = records[position]
+    change(record)
+    text = json.dumps(record, separators=(",", ":"))
+    if url.startswith("jsonl:"):
+        path = Path(url[len("jsonl:"):])
+        lines = path.read_text().splitlines(keepends=True)
+        lines[position - 1] = text + "\n"
+        path.write_text("".join(lines))
+    elif url.startswith("sqlite:"):
+        with sqlite3.connect(url[len("sqlite:"):]) as connection:
+            connection.execute("UPDATE relgate_records SET body = ? WHERE position = ?", (text, position))
+    else:
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute("UPDATE relgate_records SET body = %s WHERE position = %s", (text, position))
+
+
+def test_appends_chain_and_verify(store_url: str) -> None:
+    store: AuditStore = open_store(store_url)
+    written = [store.append(body(), STREAM) for _ in range(3)]
+    other = store.append(body(service="search"), "search/production")
+    assert [r["relgateseq"] for r in written] == [1, 2, 3] and other["relgateseq"] == 1
+    assert written[1]["relgateprev"] == written[0]["relgatehash"]
+    report = verify(store.records())
+    assert report.ok and report.count == 4 and report.streams == 2
+    assert store.get(written[2]["id"][:12])["id"] == written[2]["id"]
+    with pytest.raises(AuditError, match="no record"):
+        store.get("does-not-exist")
+
+
+def test_edited_record_is_named(store_url: str) -> None:
+    store = open_store(store_url)
+    for _ in range(3):
+        store.append(body(), STREAM)
+    positions = [p for p, _ in store.records()]
+
+    def flip(record: dict[str, Any]) -> None:
+        record["data"]["customData"]["decision_log"]["result"]["decision"] = "allow"
+
+    tamper(store_url, positions[1], flip)
+    report = verify(open_store(store_url).records())
+    assert not report.ok and report.line == positions[1] and "hash mismatch" in report.reason
+
+
+def _append_many(url: str) -> None:
+    store = open_store(url)
+    for _ in range(EACH):
+        store.append(body(), STREAM)
+
+
+def test_sixteen_concurrent_writers_leave_one_valid_chain(store_url: str) -> None:
+    open_store(store_url).append(body(service="search"), "search/production")  # create the schema first
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_append_many, args=(store_url,)) for _ in range(WRITERS)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+        assert worker.exitcode == 0
+    records = [r for _, r in open_store(store_url).records() if r["relgatestream"] == STREAM]
+    assert sorted(r["relgateseq"] for r in records) == list(range(1, WRITERS * EACH + 1))
+    assert len({r["id"] for r in records}) == WRITERS * EACH
+    report = verify(open_store(store_url).records())
+    assert report.ok and report.count == WRITERS * EACH + 1
+
+
+def test_unknown_store_scheme_is_an_error() -> None:
+    with pytest.raises(AuditError, match="expected jsonl:PATH, sqlite:PATH or postgresql://"):
+        open_store("mysql://db/relgate")
