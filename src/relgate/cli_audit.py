@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 
 import click
 
-from relgate.audit.chain import load_public_key
+from relgate.audit.chain import load_public_key, load_signing_key
+from relgate.audit.checkpoint import check_extends, make_checkpoint
 from relgate.audit.store import AuditStore, open_store
 from relgate.audit.verify import verify
 from relgate.config import DEFAULT_AUDIT_LOG, load_config
@@ -60,7 +61,10 @@ def audit() -> None:
 @audit.command(name="verify")
 @_log_options
 @click.option("--key", "key_path", help="Ed25519 public key (PEM file): also check every signature.")
-def audit_verify(config_path: str, log_path: str | None, store_url: str | None, key_path: str | None) -> None:
+@click.option("--checkpoint", "checkpoint_path", type=click.Path(dir_okay=False),
+              help="A checkpoint from `audit checkpoint`: also prove the log still extends it.")
+def audit_verify(config_path: str, log_path: str | None, store_url: str | None, key_path: str | None,
+                 checkpoint_path: str | None) -> None:
     """Recompute the hash chain; name the first bad record and exit 1.
 
     Example: relgate audit verify --log .relgate/audit.jsonl --key gate-pub.pem
@@ -70,6 +74,11 @@ def audit_verify(config_path: str, log_path: str | None, store_url: str | None, 
         store = _store(config_path, log_path, store_url)
         public = load_public_key(key_path, "--key") if key_path else None
         report = verify(store.records(), public)
+        if report.ok and checkpoint_path:
+            problem = check_extends(_read_checkpoint(checkpoint_path), store.records(), public)
+            if problem:
+                click.echo(f"FAIL: {store.where}: {problem}")
+                return 1
         if report.ok:
             signed = " and signatures" if public else ""
             click.echo(
@@ -78,6 +87,38 @@ def audit_verify(config_path: str, log_path: str | None, store_url: str | None, 
             return 0
         click.echo(f"FAIL: {store.where}:{report.line}: record {report.record_id}: {report.reason}")
         return 1
+
+    _run(body)
+
+
+def _read_checkpoint(path: str) -> dict[str, Any]:
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RelgateError(f"{path}: cannot read checkpoint: {exc}") from None
+    if not isinstance(document, dict):
+        raise RelgateError(f"{path}: not a checkpoint")
+    return document
+
+
+@audit.command(name="checkpoint")
+@_log_options
+@click.option("--key", "key_path", help="Ed25519 private key (PEM file); default $RELGATE_SIGNING_KEY.")
+def audit_checkpoint(config_path: str, log_path: str | None, store_url: str | None, key_path: str | None) -> None:
+    """Print a signed checkpoint (origin, size, head hash per stream) to publish outside the log.
+
+    Example: relgate audit checkpoint > checkpoints/$(date +%F).json
+    """
+
+    def body() -> int:
+        store = _store(config_path, log_path, store_url)
+        source = key_path or os.environ.get("RELGATE_SIGNING_KEY")
+        key = load_signing_key(source, "--key" if key_path else "RELGATE_SIGNING_KEY") if source else None
+        report = verify(store.records())
+        if not report.ok:
+            raise RelgateError(f"{store.where}:{report.line}: will not checkpoint a broken log: {report.reason}")
+        click.echo(json.dumps(make_checkpoint(store.where, store.records(), key), indent=2))
+        return 0
 
     _run(body)
 

@@ -1,0 +1,71 @@
+"""Checkpoints: a log that still extends one verifies; truncation and rewriting past it do not."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from relgate.audit.store import open_store
+from relgate.cli import main
+from tests.audit.helpers import body
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> tuple[str, Path, Ed25519PrivateKey]:
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    public = tmp_path / "pub.pem"
+    public.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                     serialization.PublicFormat.SubjectPublicKeyInfo))
+    return pem, public, key
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "sqlite"])
+def test_checkpoint_then_extend_truncate_rewrite(tmp_path: Path, keys: tuple[str, Path, Ed25519PrivateKey],
+                                                 kind: str) -> None:
+    pem, public, key = keys
+    url = f"jsonl:{tmp_path}/a.jsonl" if kind == "jsonl" else f"sqlite:{tmp_path}/a.db"
+    store = open_store(url)
+    for _ in range(3):
+        store.append(body(), "checkout/production", key=key)
+    made = invoke("audit", "checkpoint", "--store", url, env={"RELGATE_SIGNING_KEY": pem})
+    assert made.exit_code == 0
+    checkpoint = tmp_path / "cp.json"
+    checkpoint.write_text(made.stdout)
+    assert json.loads(made.stdout)["streams"]["checkout/production"]["size"] == 3
+    store.append(body(), "checkout/production", key=key)
+    ok = invoke("audit", "verify", "--store", url, "--checkpoint", str(checkpoint), "--key", str(public))
+    assert ok.exit_code == 0, ok.output
+    if kind != "jsonl":
+        return
+    path = tmp_path / "a.jsonl"
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:2]))
+    truncated = invoke("audit", "verify", "--store", url, "--checkpoint", str(checkpoint))
+    assert truncated.exit_code == 1 and "2 record(s), the checkpoint has 3 (truncated)" in truncated.stdout
+    path.write_text("".join(lines[:2]))
+    open_store(url).append(body(), "checkout/production")  # a different third record
+    rewritten = invoke("audit", "verify", "--store", url, "--checkpoint", str(checkpoint))
+    assert rewritten.exit_code == 1 and "rewritten" in rewritten.stdout
+
+
+def test_forged_checkpoint_fails_its_signature(tmp_path: Path, keys: tuple[str, Path, Ed25519PrivateKey]) -> None:
+    pem, public, key = keys
+    url = f"jsonl:{tmp_path}/a.jsonl"
+    open_store(url).append(body(), "checkout/production", key=key)
+    document = json.loads(invoke("audit", "checkpoint", "--store", url, env={"RELGATE_SIGNING_KEY": pem}).stdout)
+    document["size"] = 99
+    forged = tmp_path / "cp.json"
+    forged.write_text(json.dumps(document))
+    result = invoke("audit", "verify", "--store", url, "--checkpoint", str(forged), "--key", str(public))
+    assert result.exit_code == 1 and "checkpoint signature does not verify" in result.stdout
