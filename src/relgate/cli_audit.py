@@ -13,6 +13,8 @@ import click
 
 from relgate.audit.chain import load_public_key, load_signing_key
 from relgate.audit.checkpoint import check_extends, make_checkpoint
+from relgate.audit.export import FORMATS as EXPORT_FORMATS
+from relgate.audit.export import export
 from relgate.audit.store import AuditStore, open_store
 from relgate.audit.verify import verify
 from relgate.config import DEFAULT_AUDIT_LOG, load_config
@@ -118,6 +120,53 @@ def audit_checkpoint(config_path: str, log_path: str | None, store_url: str | No
         if not report.ok:
             raise RelgateError(f"{store.where}:{report.line}: will not checkpoint a broken log: {report.reason}")
         click.echo(json.dumps(make_checkpoint(store.where, store.records(), key), indent=2))
+        return 0
+
+    _run(body)
+
+
+@audit.command(name="export")
+@_log_options
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="jsonl", show_default=True)
+@click.option("--output", "output_path", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+def audit_export(config_path: str, log_path: str | None, store_url: str | None, fmt: str,
+                 output_path: str | None) -> None:
+    """Export records as a CloudEvents batch, CDEvents, JSONL or CSV.
+
+    Example: relgate audit export --store sqlite:gate.db --format cdevents --output events.json
+    """
+
+    def body() -> int:
+        text = export((r for _, r in _store(config_path, log_path, store_url).records()), fmt)
+        if output_path:
+            Path(output_path).write_text(text, encoding="utf-8")
+        else:
+            click.echo(text, nl=False)
+        return 0
+
+    _run(body)
+
+
+@audit.command(name="import")
+@click.argument("source", type=click.Path(dir_okay=False, exists=True))
+@click.option("--store", "store_url", required=True, help="Target store: sqlite:PATH, postgresql://… or jsonl:PATH.")
+def audit_import(source: str, store_url: str) -> None:
+    """Load a JSONL log into another store, verifying the chain first; records keep their hashes.
+
+    Example: relgate audit import .relgate/audit.jsonl --store postgresql://relgate@db/relgate
+    """
+
+    def body() -> int:
+        origin = open_store(f"jsonl:{source}")
+        report = verify(origin.records())
+        if not report.ok:
+            raise RelgateError(f"{source}:{report.line}: not imported: {report.reason}")
+        target = open_store(store_url)
+        count = 0
+        for _, record in origin.records():
+            target.adopt(record)
+            count += 1
+        click.echo(f"imported {count} record(s) into {target.where}")
         return 0
 
     _run(body)

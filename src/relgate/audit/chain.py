@@ -119,3 +119,18 @@ def link(
     if key is not None:
         record[SIG] = sign(digest, key)
     return record
+
+
+def follow(record: Mapping[str, Any], last_seq: int, last_hash: str) -> dict[str, Any]:
+    """An existing record, accepted only where it fits: the next seq, linked to the head, hash intact.
+
+    Imports use this so a record keeps its hash and signature in its new store.
+    """
+    if record.get(HASH) != record_hash(record):
+        raise AuditError(f"record {record.get('id')}: hash mismatch; refusing to import a changed record")
+    if record.get(SEQ) != last_seq + 1 or record.get(PREV) != last_hash:
+        raise AuditError(
+            f"record {record.get('id')}: stream {record.get(STREAM)} is at {last_seq} in the target store, "
+            f"the record is number {record.get(SEQ)}; import into an empty or matching store"
+        )
+    return dict(record)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from relgate.audit.chain import HASH, SEQ, STREAM, link
+from relgate.audit.chain import HASH, SEQ, STREAM, follow, link
 from relgate.errors import AuditError
 
 
@@ -92,12 +92,18 @@ class JsonlStore:
 
     def append(self, body: Mapping[str, Any], stream: str, key: Ed25519PrivateKey | None = None) -> dict[str, Any]:
         """Chain, sign and append one record atomically with respect to other writers."""
+        return self._write(stream, lambda seq, prev: link(body, stream, seq, prev, key))
+
+    def adopt(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Append an already-chained record (an import), keeping its hash and signature."""
+        return self._write(str(record.get(STREAM, "")), lambda seq, prev: follow(record, seq, prev))
+
+    def _write(self, stream: str, make: Callable[[int, str], dict[str, Any]]) -> dict[str, Any]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lock_path = self.path.with_name(self.path.name + ".lock")
         with lock_path.open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            seq, prev = self._head(stream)
-            record = link(body, stream, seq, prev, key)
+            record = make(*self._head(stream))
             line = (json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:

@@ -8,12 +8,12 @@ no duplicate sequence number, whichever process writes.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from relgate.audit.chain import HASH, SEQ, link
+from relgate.audit.chain import HASH, SEQ, STREAM, follow, link
 from relgate.audit.sqlite import pick
 from relgate.errors import AuditError
 
@@ -72,6 +72,13 @@ class PostgresStore:
                 connection.execute("INSERT INTO relgate_schema (version) VALUES (%s)", (version,))
 
     def append(self, body: Mapping[str, Any], stream: str, key: Ed25519PrivateKey | None = None) -> dict[str, Any]:
+        return self._write(stream, lambda seq, prev: link(body, stream, seq, prev, key))
+
+    def adopt(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Insert an already-chained record (an import), keeping its hash and signature."""
+        return self._write(str(record.get(STREAM, "")), lambda seq, prev: follow(record, seq, prev))
+
+    def _write(self, stream: str, make: Callable[[int, str], dict[str, Any]]) -> dict[str, Any]:
         import psycopg
 
         connection = self._connect()
@@ -81,7 +88,7 @@ class PostgresStore:
                 head = connection.execute(
                     "SELECT seq, hash FROM relgate_records WHERE stream = %s ORDER BY seq DESC LIMIT 1", (stream,)
                 ).fetchone()
-                record = link(body, stream, head[0] if head else 0, head[1] if head else "", key)
+                record = make(head[0] if head else 0, head[1] if head else "")
                 connection.execute(
                     "INSERT INTO relgate_records (stream, seq, id, hash, body) VALUES (%s, %s, %s, %s, %s)",
                     (stream, record[SEQ], str(record["id"]), record[HASH], json.dumps(record, separators=(",", ":"))),

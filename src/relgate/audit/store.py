@@ -12,13 +12,15 @@ from relgate.errors import AuditError
 
 
 class AuditStore(Protocol):
-    """The three things every store does; the chain itself is built by `chain.link`."""
+    """What every store does; the chain itself is built by `chain.link` (new) or `chain.follow` (imported)."""
 
     where: str
 
     def append(
         self, body: Mapping[str, Any], stream: str, key: Ed25519PrivateKey | None = None
     ) -> dict[str, Any]: ...
+
+    def adopt(self, record: Mapping[str, Any]) -> dict[str, Any]: ...
 
     def records(self) -> Iterator[tuple[int, dict[str, Any]]]: ...
 
