@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
+from relgate.audit.attest import envelope, open_envelope
 from relgate.audit.chain import load_public_key, load_signing_key
 from relgate.audit.checkpoint import check_extends, make_checkpoint
 from relgate.audit.export import FORMATS as EXPORT_FORMATS
@@ -18,7 +19,7 @@ from relgate.audit.export import export
 from relgate.audit.store import AuditStore, open_store
 from relgate.audit.verify import verify
 from relgate.config import DEFAULT_AUDIT_LOG, load_config
-from relgate.errors import RelgateError
+from relgate.errors import AuditError, RelgateError
 from relgate.output.escape import terminal
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -167,6 +168,61 @@ def audit_import(source: str, store_url: str) -> None:
             target.adopt(record)
             count += 1
         click.echo(f"imported {count} record(s) into {target.where}")
+        return 0
+
+    _run(body)
+
+
+@audit.command(name="attest")
+@_log_options
+@click.argument("record_id")
+@click.option("--key", "key_path", help="Ed25519 private key (PEM file); default $RELGATE_SIGNING_KEY.")
+@click.option("--output", "output_path", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+def audit_attest(config_path: str, log_path: str | None, store_url: str | None, record_id: str,
+                 key_path: str | None, output_path: str | None) -> None:
+    """Write the decision as a signed in-toto attestation (SLSA verification summary in DSSE).
+
+    Example: relgate audit attest 3f1c2a --output gate.intoto.json
+    """
+
+    def body() -> int:
+        source = key_path or os.environ.get("RELGATE_SIGNING_KEY")
+        if not source:
+            raise RelgateError("attest needs a signing key: --key or RELGATE_SIGNING_KEY")
+        key = load_signing_key(source, "--key" if key_path else "RELGATE_SIGNING_KEY")
+        text = json.dumps(envelope(_store(config_path, log_path, store_url).get(record_id), key), indent=2) + "\n"
+        if output_path:
+            Path(output_path).write_text(text, encoding="utf-8")
+        else:
+            click.echo(text, nl=False)
+        return 0
+
+    _run(body)
+
+
+@audit.command(name="verify-attestation")
+@click.argument("path", type=click.Path(dir_okay=False, exists=True))
+@click.option("--key", "key_path", required=True, help="Ed25519 public key (PEM file).")
+def audit_verify_attestation(path: str, key_path: str) -> None:
+    """Check an attestation's signature and print what it attests (exit 1 when it does not verify).
+
+    Example: relgate audit verify-attestation gate.intoto.json --key gate-pub.pem
+    """
+
+    def body() -> int:
+        try:
+            document = json.loads(Path(path).read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise RelgateError(f"{path}: not JSON: {exc}") from None
+        try:
+            claim = open_envelope(document, load_public_key(key_path, "--key"))
+        except AuditError as exc:
+            click.echo(f"FAIL: {path}: {terminal(str(exc))}")
+            return 1
+        predicate = claim["predicate"]
+        subjects = ", ".join(str(s.get("name")) for s in claim.get("subject", []))
+        click.echo(terminal(f"ok: {predicate.get('verificationResult')} for {subjects} "
+                            f"at {predicate.get('timeVerified')} (policy {predicate.get('policy', {}).get('digest')})"))
         return 0
 
     _run(body)
