@@ -151,6 +151,8 @@ def check(config_path: str, audit_log: str | None, store: str | None, no_audit: 
         run = run_check(config, options, env)
         _emit(run.decision, outputs)
         _report_errors(run.decision)
+        for note in run.notes:
+            click.echo(f"relgate: warning: {terminal(note)}", err=True)
         return run.decision.exit_code
 
     _guard(body)

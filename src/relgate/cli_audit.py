@@ -16,6 +16,7 @@ from relgate.audit.chain import load_public_key, load_signing_key
 from relgate.audit.checkpoint import check_extends, make_checkpoint
 from relgate.audit.export import FORMATS as EXPORT_FORMATS
 from relgate.audit.export import export
+from relgate.audit.sinks import flush, sink_from
 from relgate.audit.store import AuditStore, open_store
 from relgate.audit.verify import verify
 from relgate.config import DEFAULT_AUDIT_LOG, load_config
@@ -224,6 +225,27 @@ def audit_verify_attestation(path: str, key_path: str) -> None:
         click.echo(terminal(f"ok: {predicate.get('verificationResult')} for {subjects} "
                             f"at {predicate.get('timeVerified')} (policy {predicate.get('policy', {}).get('digest')})"))
         return 0
+
+    _run(body)
+
+
+@audit.command(name="flush")
+@click.option("--config", "config_path", default="relgate.yaml", show_default=True,
+              type=click.Path(dir_okay=False), help="Config naming the sinks and the spool.")
+def audit_flush(config_path: str) -> None:
+    """Re-send records spooled when a sink was unreachable; exit 1 while any stay spooled.
+
+    Example: relgate audit flush --config relgate.yaml
+    """
+
+    def body() -> int:
+        config = load_config(config_path, dict(os.environ))
+        sinks = [sink_from(entry, i) for i, entry in enumerate(config.sinks)]
+        delivered, failures = flush(sinks, config.spool_dir)
+        for failure in failures:
+            click.echo(terminal(failure), err=True)
+        click.echo(f"delivered {delivered} spooled record(s); {len(failures)} sink(s) still failing")
+        return 1 if failures else 0
 
     _run(body)
 

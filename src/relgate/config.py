@@ -57,6 +57,8 @@ class Config:
     opa: Mapping[str, Any] = field(default_factory=dict)
     audit_log: Path = Path(DEFAULT_AUDIT_LOG)
     audit_store: str | None = None
+    sinks: tuple[Mapping[str, Any], ...] = ()
+    spool_dir: Path = Path(".relgate/spool")
     audit_enabled: bool = True
     signing_key: str | None = None
 
@@ -202,6 +204,8 @@ def _build(doc: dict[str, Any], path: Path, where: str) -> Config:
         opa=dict(doc.get("opa", {})),
         audit_log=base / audit.get("log", DEFAULT_AUDIT_LOG),
         audit_store=audit.get("store"),
+        sinks=tuple(audit.get("sinks", [])),
+        spool_dir=base / audit.get("spool", ".relgate/spool"),
         audit_enabled=audit.get("enabled", True),
         signing_key=str(base / key) if key else None,
     )

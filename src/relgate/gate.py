@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from relgate.audit.chain import digest_of
+from relgate.audit.sinks import publish, sink_from
 from relgate.audit.store import open_store
 from relgate.audit.writer import append_decision
 from relgate.config import Config
@@ -50,6 +51,7 @@ class GateRun:
     decision: Decision
     context: Mapping[str, Any]
     record: Mapping[str, Any] | None = None
+    notes: tuple[str, ...] = ()
 
 
 def evaluation_time(options: RunOptions) -> int:
@@ -103,7 +105,9 @@ def run_check(config: Config, options: RunOptions, env: Mapping[str, str]) -> Ga
         metrics={"timer_gather_ns": gathered - started, "timer_eval_ns": time.perf_counter_ns() - gathered},
     )
     decision = replace(decision, audit_id=str(record["id"]), record_path=store.where)
-    return GateRun(decision, context, record)
+    sinks = [sink_from(entry, i) for i, entry in enumerate(config.sinks)]
+    notes = publish(record, sinks, config.spool_dir) if sinks else []
+    return GateRun(decision, context, record, tuple(notes))
 
 
 def evaluate(

@@ -1,0 +1,117 @@
+"""Sinks against a real local HTTP server that fails at first: retried, spooled, flushed, never twice."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from relgate.cli import main
+from tests.conftest import QUICKSTART_AT
+
+
+class Receiver:
+    """A CloudEvents endpoint that answers 503 to the first `failures` requests."""
+
+    def __init__(self) -> None:
+        self.failures = 0
+        self.attempts = 0
+        self.events: list[tuple[dict[str, str], Any]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                receiver.attempts += 1
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if receiver.failures > 0:
+                    receiver.failures -= 1
+                    self.send_response(503)
+                    self.end_headers()
+                    return
+                receiver.events.append((dict(self.headers), json.loads(body)))
+                self.send_response(202)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/events"
+
+    def ids(self) -> list[str]:
+        return [headers.get("ce-id") or body["id"] for headers, body in self.events]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    endpoint = Receiver()
+    thread = threading.Thread(target=endpoint.server.serve_forever, daemon=True)
+    thread.start()
+    yield endpoint
+    endpoint.server.shutdown()
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def with_sink(config: Path, url: str, mode: str = "structured", retries: int = 3) -> None:
+    sink = json.dumps({"url": url, "name": "lake", "mode": mode, "retries": retries, "timeout": 2})
+    config.write_text(config.read_text().replace("audit: {log: .relgate/audit.jsonl}",
+                                                 f"audit: {{log: .relgate/audit.jsonl, sinks: [{sink}]}}"))
+
+
+def gate(config: Path) -> Result:
+    return invoke("check", "--config", str(config), "--at", QUICKSTART_AT)
+
+
+def test_retries_until_delivered(quickstart: Path, receiver: Receiver) -> None:
+    with_sink(quickstart, receiver.url)
+    receiver.failures = 2
+    result = gate(quickstart)
+    assert result.exit_code == 1 and "warning" not in result.stderr
+    assert receiver.attempts == 3 and len(receiver.events) == 1
+    headers, event = receiver.events[0]
+    assert headers["Content-Type"].startswith("application/cloudevents+json")
+    assert event["specversion"] == "1.0" and event["relgateseq"] == 1
+
+
+def test_undeliverable_record_is_spooled_then_flushed_once(quickstart: Path, receiver: Receiver) -> None:
+    with_sink(quickstart, receiver.url, retries=1)
+    receiver.failures = 4
+    first, second = gate(quickstart), gate(quickstart)
+    assert "spooled" in first.stderr and "spooled" in second.stderr
+    assert receiver.events == []
+    spooled = sorted((quickstart.parent / ".relgate" / "spool" / "lake").glob("*.json"))
+    assert len(spooled) == 2
+    flushed = invoke("audit", "flush", "--config", str(quickstart))
+    assert flushed.exit_code == 0 and flushed.stdout.startswith("delivered 2 spooled record(s)")
+    log_ids = [json.loads(line)["id"] for line in (quickstart.parent / ".relgate" / "audit.jsonl").read_text()
+               .splitlines()]
+    assert receiver.ids() == log_ids  # in order, each once
+    assert invoke("audit", "flush", "--config", str(quickstart)).stdout.startswith("delivered 0")
+    assert receiver.ids() == log_ids
+
+
+def test_flush_keeps_what_still_fails(quickstart: Path, receiver: Receiver) -> None:
+    with_sink(quickstart, receiver.url, retries=0)
+    receiver.failures = 10
+    gate(quickstart)
+    result = invoke("audit", "flush", "--config", str(quickstart))
+    assert result.exit_code == 1 and "stays spooled" in result.stderr
+    assert len(list((quickstart.parent / ".relgate" / "spool" / "lake").glob("*.json"))) == 1
+
+
+def test_binary_mode_puts_attributes_in_headers(quickstart: Path, receiver: Receiver) -> None:
+    with_sink(quickstart, receiver.url, mode="binary")
+    gate(quickstart)
+    headers, data = receiver.events[0]
+    assert headers["ce-specversion"] == "1.0" and headers["ce-type"] == "dev.cdevents.pipelinerun.finished.0.3.0"
+    assert headers["ce-relgateseq"] == "1" and headers["Content-Type"] == "application/json"
+    assert data["context"]["specversion"] == "0.5.1"
