@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL cluster on loopback, started once per test session (Debian's server)."""
+"""A throwaway PostgreSQL cluster on loopback (Debian's server), for the tests and the audit benchmark."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -22,10 +23,16 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
+    if not glob.glob("/usr/lib/postgresql/*/bin/initdb"):
+        pytest.fail("PostgreSQL server binaries missing: run scripts/test.sh, which installs Debian's package")
+    with throwaway_cluster() as url:
+        yield url
+
+
+@contextmanager
+def throwaway_cluster() -> Iterator[str]:
     """initdb and pg_ctl run as the `postgres` user when we are root (initdb refuses root)."""
     bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-    if not bins:
-        pytest.fail("PostgreSQL server binaries missing: run scripts/test.sh, which installs Debian's package")
     bindir = bins[-1]
     as_user: list[str] = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     work = tempfile.mkdtemp(prefix="relgate-pg-")
@@ -47,7 +54,7 @@ def postgres_url() -> Iterator[str]:
         while subprocess.run([f"{bindir}/pg_isready", "-h", "127.0.0.1", "-p", str(port)],
                              capture_output=True).returncode != 0:
             if time.monotonic() > deadline:
-                pytest.fail("PostgreSQL did not become ready")
+                raise RuntimeError("PostgreSQL did not become ready")
             time.sleep(0.05)
         subprocess.run([f"{bindir}/psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-c",
                         "CREATE DATABASE relgate"], check=True, capture_output=True)
