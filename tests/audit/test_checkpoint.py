@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
+import psycopg
 import pytest
 from click.testing import CliRunner, Result
 from cryptography.hazmat.primitives import serialization
@@ -30,11 +32,34 @@ def keys(tmp_path: Path) -> tuple[str, Path, Ed25519PrivateKey]:
     return pem, public, key
 
 
-@pytest.mark.parametrize("kind", ["jsonl", "sqlite"])
+def drop_last(url: str, keep: int) -> None:
+    """Truncate a store behind relgate's back, keeping the first `keep` records."""
+    if url.startswith("jsonl:"):
+        path = Path(url[len("jsonl:"):])
+        path.write_text("".join(path.read_text().splitlines(keepends=True)[:keep]))
+    elif url.startswith("sqlite:"):
+        with sqlite3.connect(url[len("sqlite:"):]) as connection:
+            connection.execute("DELETE FROM relgate_records WHERE seq > ?", (keep,))
+    else:
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute("DELETE FROM relgate_records WHERE seq > %s", (keep,))
+
+
+@pytest.fixture(params=["jsonl", "sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "jsonl":
+        return f"jsonl:{tmp_path}/a.jsonl"
+    if request.param == "sqlite":
+        return f"sqlite:{tmp_path}/a.db"
+    postgres: str = request.getfixturevalue("postgres_url")
+    with psycopg.connect(postgres, autocommit=True) as connection:
+        connection.execute("DROP TABLE IF EXISTS relgate_records, relgate_schema")
+    return postgres
+
+
 def test_checkpoint_then_extend_truncate_rewrite(tmp_path: Path, keys: tuple[str, Path, Ed25519PrivateKey],
-                                                 kind: str) -> None:
+                                                 url: str) -> None:
     pem, public, key = keys
-    url = f"jsonl:{tmp_path}/a.jsonl" if kind == "jsonl" else f"sqlite:{tmp_path}/a.db"
     store = open_store(url)
     for _ in range(3):
         store.append(body(), "checkout/production", key=key)
@@ -46,14 +71,9 @@ def test_checkpoint_then_extend_truncate_rewrite(tmp_path: Path, keys: tuple[str
     store.append(body(), "checkout/production", key=key)
     ok = invoke("audit", "verify", "--store", url, "--checkpoint", str(checkpoint), "--key", str(public))
     assert ok.exit_code == 0, ok.output
-    if kind != "jsonl":
-        return
-    path = tmp_path / "a.jsonl"
-    lines = path.read_text().splitlines(keepends=True)
-    path.write_text("".join(lines[:2]))
+    drop_last(url, 2)
     truncated = invoke("audit", "verify", "--store", url, "--checkpoint", str(checkpoint))
     assert truncated.exit_code == 1 and "2 record(s), the checkpoint has 3 (truncated)" in truncated.stdout
-    path.write_text("".join(lines[:2]))
     open_store(url).append(body(), "checkout/production")  # a different third record
     rewritten = invoke("audit", "verify", "--store", url, "--checkpoint", str(checkpoint))
     assert rewritten.exit_code == 1 and "rewritten" in rewritten.stdout
