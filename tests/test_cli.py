@@ -231,3 +231,12 @@ def test_bad_output_flag(quickstart: Path) -> None:
 
 def test_bad_at_flag(quickstart: Path) -> None:
     assert_one_line_error(run("check", "--config", str(quickstart), "--at", "yesterday"), "--at")
+
+
+def test_eval_of_a_malformed_context_is_an_error_decision(quickstart: Path, tmp_path: Path) -> None:
+    saved = tmp_path / "context.json"
+    saved.write_text('{"evaluated_at": "x", "vulnerabilities": "lots"}')
+    result = run("eval", "--config", str(quickstart), "--context", str(saved))
+    assert_one_line_error(result, "context:")
+    saved.write_text("[1, 2]")
+    assert_one_line_error(run("eval", "--config", str(quickstart), "--context", str(saved)), "expected a context")

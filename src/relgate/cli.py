@@ -196,6 +196,8 @@ def eval_command(config_path: str, context_path: str, **flags: Any) -> None:
         env = dict(os.environ)
         config = load_config(config_path, env)
         doc = _read_json(Path(context_path))
+        if not isinstance(doc, dict):
+            raise RelgateError(f"{context_path}: expected a context document (a JSON object)")
         decision = evaluate(config, doc, RunOptions(audit=False, **flags), env)
         _emit(decision, outputs)
         _report_errors(decision)

@@ -144,7 +144,8 @@ def evaluate(
             errors.append("no relgate.* policy package defines deny or warn")
     except RelgateError as exc:
         errors.append(str(exc))
-    findings = context.get("vulnerabilities", {}).get("findings", [])
+    vulnerabilities = context.get("vulnerabilities")
+    findings = vulnerabilities.get("findings", []) if isinstance(vulnerabilities, dict) else []
     return judge(
         outcomes,
         book=book,
