@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from relgate.audit.attest import envelope, open_envelope
 from relgate.audit.chain import load_public_key, load_signing_key
@@ -46,6 +47,20 @@ def _store(config_path: str, log_path: str | None, store_url: str | None) -> Aud
         config = load_config(config_path, dict(os.environ))
         return open_store(config.store_url, config.base_dir)
     return open_store(DEFAULT_STORE)
+
+
+def _signing_key(key_path: str | None) -> Ed25519PrivateKey | None:
+    """The key named by --key, else $RELGATE_SIGNING_KEY, else none."""
+    source = key_path or os.environ.get("RELGATE_SIGNING_KEY")
+    return load_signing_key(source, "--key" if key_path else "RELGATE_SIGNING_KEY") if source else None
+
+
+def _deliver(text: str, output_path: str | None) -> None:
+    """Write to --output when given, else to stdout."""
+    if output_path:
+        Path(output_path).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
 
 
 def _run(body: Callable[[], int]) -> None:
@@ -116,8 +131,7 @@ def audit_checkpoint(config_path: str, log_path: str | None, store_url: str | No
 
     def body() -> int:
         store = _store(config_path, log_path, store_url)
-        source = key_path or os.environ.get("RELGATE_SIGNING_KEY")
-        key = load_signing_key(source, "--key" if key_path else "RELGATE_SIGNING_KEY") if source else None
+        key = _signing_key(key_path)
         report = verify(store.records())
         if not report.ok:
             raise RelgateError(f"{store.where}:{report.line}: will not checkpoint a broken log: {report.reason}")
@@ -139,11 +153,7 @@ def audit_export(config_path: str, log_path: str | None, store_url: str | None, 
     """
 
     def body() -> int:
-        text = export((r for _, r in _store(config_path, log_path, store_url).records()), fmt)
-        if output_path:
-            Path(output_path).write_text(text, encoding="utf-8")
-        else:
-            click.echo(text, nl=False)
+        _deliver(export((r for _, r in _store(config_path, log_path, store_url).records()), fmt), output_path)
         return 0
 
     _run(body)
@@ -187,15 +197,11 @@ def audit_attest(config_path: str, log_path: str | None, store_url: str | None, 
     """
 
     def body() -> int:
-        source = key_path or os.environ.get("RELGATE_SIGNING_KEY")
-        if not source:
+        key = _signing_key(key_path)
+        if key is None:
             raise RelgateError("attest needs a signing key: --key or RELGATE_SIGNING_KEY")
-        key = load_signing_key(source, "--key" if key_path else "RELGATE_SIGNING_KEY")
-        text = json.dumps(envelope(_store(config_path, log_path, store_url).get(record_id), key), indent=2) + "\n"
-        if output_path:
-            Path(output_path).write_text(text, encoding="utf-8")
-        else:
-            click.echo(text, nl=False)
+        record = _store(config_path, log_path, store_url).get(record_id)
+        _deliver(json.dumps(envelope(record, key), indent=2) + "\n", output_path)
         return 0
 
     _run(body)

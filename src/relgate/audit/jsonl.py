@@ -9,17 +9,16 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-from relgate.audit.chain import HASH, SEQ, STREAM, follow, link
+from relgate.audit.chain import HASH, SEQ, STREAM
+from relgate.audit.store import LinkingStore
 from relgate.errors import AuditError
 
 
-class JsonlStore:
+class JsonlStore(LinkingStore):
     def __init__(self, path: Path) -> None:
         self.path = path
         self.where = str(path)
@@ -89,14 +88,6 @@ class JsonlStore:
                             return int(record.get(SEQ, 0)), str(record.get(HASH, ""))
                 tail = lines[0] if position > 0 else b""
         return 0, ""
-
-    def append(self, body: Mapping[str, Any], stream: str, key: Ed25519PrivateKey | None = None) -> dict[str, Any]:
-        """Chain, sign and append one record atomically with respect to other writers."""
-        return self._write(stream, lambda seq, prev: link(body, stream, seq, prev, key))
-
-    def adopt(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        """Append an already-chained record (an import), keeping its hash and signature."""
-        return self._write(str(record.get(STREAM, "")), lambda seq, prev: follow(record, seq, prev))
 
     def _write(self, stream: str, make: Callable[[int, str], dict[str, Any]]) -> dict[str, Any]:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,13 +8,12 @@ no duplicate sequence number, whichever process writes.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-from relgate.audit.chain import HASH, SEQ, STREAM, follow, link
+from relgate.audit.chain import HASH, SEQ
 from relgate.audit.sqlite import pick
+from relgate.audit.store import LinkingStore
 from relgate.errors import AuditError
 
 SCHEMA_VERSION = 1
@@ -42,7 +41,7 @@ def _redact(url: str) -> str:
     return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
 
 
-class PostgresStore:
+class PostgresStore(LinkingStore):
     def __init__(self, url: str) -> None:
         self.url = url
         self.where = _redact(url)
@@ -70,13 +69,6 @@ class PostgresStore:
                 for statement in MIGRATIONS[version]:
                     connection.execute(statement)
                 connection.execute("INSERT INTO relgate_schema (version) VALUES (%s)", (version,))
-
-    def append(self, body: Mapping[str, Any], stream: str, key: Ed25519PrivateKey | None = None) -> dict[str, Any]:
-        return self._write(stream, lambda seq, prev: link(body, stream, seq, prev, key))
-
-    def adopt(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        """Insert an already-chained record (an import), keeping its hash and signature."""
-        return self._write(str(record.get(STREAM, "")), lambda seq, prev: follow(record, seq, prev))
 
     def _write(self, stream: str, make: Callable[[int, str], dict[str, Any]]) -> dict[str, Any]:
         import psycopg

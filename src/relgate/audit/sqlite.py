@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-from relgate.audit.chain import HASH, SEQ, STREAM, follow, link
+from relgate.audit.chain import HASH, SEQ
+from relgate.audit.store import LinkingStore
 from relgate.errors import AuditError
 
 SCHEMA = """
@@ -26,7 +25,7 @@ CREATE TABLE IF NOT EXISTS relgate_records (
 """
 
 
-class SqliteStore:
+class SqliteStore(LinkingStore):
     def __init__(self, path: Path) -> None:
         self.path = path
         self.where = f"sqlite:{path}"
@@ -39,13 +38,6 @@ class SqliteStore:
         except sqlite3.Error as exc:
             raise AuditError(f"{self.where}: cannot open the audit store: {exc}") from None
         return connection
-
-    def append(self, body: Mapping[str, Any], stream: str, key: Ed25519PrivateKey | None = None) -> dict[str, Any]:
-        return self._write(stream, lambda seq, prev: link(body, stream, seq, prev, key))
-
-    def adopt(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        """Insert an already-chained record (an import), keeping its hash and signature."""
-        return self._write(str(record.get(STREAM, "")), lambda seq, prev: follow(record, seq, prev))
 
     def _write(self, stream: str, make: Callable[[int, str], dict[str, Any]]) -> dict[str, Any]:
         connection = self._connect()

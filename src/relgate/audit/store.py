@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from relgate.audit.chain import STREAM, follow, link
 from relgate.errors import AuditError
 
 
@@ -25,6 +27,22 @@ class AuditStore(Protocol):
     def records(self) -> Iterator[tuple[int, dict[str, Any]]]: ...
 
     def get(self, wanted: str) -> dict[str, Any]: ...
+
+
+class LinkingStore(ABC):
+    """Append and import for a store that only knows how to write one record under its stream lock."""
+
+    def append(self, body: Mapping[str, Any], stream: str, key: Ed25519PrivateKey | None = None) -> dict[str, Any]:
+        """Chain, sign and store one new record."""
+        return self._write(stream, lambda seq, prev: link(body, stream, seq, prev, key))
+
+    def adopt(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Store an already-chained record (an import), keeping its hash and signature."""
+        return self._write(str(record.get(STREAM, "")), lambda seq, prev: follow(record, seq, prev))
+
+    @abstractmethod
+    def _write(self, stream: str, make: Callable[[int, str], dict[str, Any]]) -> dict[str, Any]:
+        """Holding the stream's lock, build the record from the head (seq, hash) and store it."""
 
 
 def open_store(url: str | Path, base_dir: Path | None = None) -> AuditStore:
