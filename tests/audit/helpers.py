@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from relgate.audit.record import RecordMeta, build_record
 from relgate.decision import Decision, Verdict, Violation
@@ -35,3 +39,13 @@ def body(verdict: Verdict = Verdict.DENY, service: str = "checkout") -> dict[str
                       requested_by="lee", commit="9f2c1e7", evidence={"tests": "sha256:1"},
                       replay={"evaluated_at": "2026-11-23T12:00:00Z", "data": {}, "mode": "enforce"})
     return build_record(decision(verdict).to_json(), context(), meta)
+
+
+def pem_pair(key: Ed25519PrivateKey, directory: Path) -> tuple[str, Path]:
+    """The private key as PEM text (as RELGATE_SIGNING_KEY holds it) and a public key PEM file."""
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    public = directory / f"pub-{key.public_key().public_bytes_raw().hex()[:12]}.pem"
+    public.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                     serialization.PublicFormat.SubjectPublicKeyInfo))
+    return private, public

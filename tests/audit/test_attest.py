@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner, Result
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from relgate.audit.attest import PAYLOAD_TYPE, pae
 from relgate.cli import main
+from tests.audit.helpers import pem_pair
 from tests.conftest import QUICKSTART_AT
 
 COMMIT = "9f2c1e7a4b8d6c3e5f0a1b2c3d4e5f6a7b8c9d0e"
@@ -21,18 +21,9 @@ def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 
 
-def pems(key: Ed25519PrivateKey, tmp_path: Path) -> tuple[str, Path]:
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = tmp_path / f"{id(key)}.pub"
-    public.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                     serialization.PublicFormat.SubjectPublicKeyInfo))
-    return private, public
-
-
 def test_attest_and_verify(quickstart: Path, tmp_path: Path) -> None:
     key = Ed25519PrivateKey.generate()
-    private, public = pems(key, tmp_path)
+    private, public = pem_pair(key, tmp_path)
     env = {"RELGATE_SIGNING_KEY": private, "GITHUB_ACTIONS": "true", "GITHUB_SHA": COMMIT}
     invoke("check", "--config", str(quickstart), "--at", QUICKSTART_AT, env=env)
     record_id = invoke("audit", "list", "--config", str(quickstart)).stdout.split()[1]
@@ -57,8 +48,8 @@ def test_attest_and_verify(quickstart: Path, tmp_path: Path) -> None:
 
 def test_wrong_key_or_edited_payload_fails(quickstart: Path, tmp_path: Path) -> None:
     key, other = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
-    private, _ = pems(key, tmp_path)
-    _, other_public = pems(other, tmp_path)
+    private, _ = pem_pair(key, tmp_path)
+    _, other_public = pem_pair(other, tmp_path)
     env = {"RELGATE_SIGNING_KEY": private, "GITHUB_ACTIONS": "true", "GITHUB_SHA": COMMIT}
     invoke("check", "--config", str(quickstart), "--at", QUICKSTART_AT, env=env)
     record_id = invoke("audit", "list", "--config", str(quickstart)).stdout.split()[1]
@@ -70,7 +61,7 @@ def test_wrong_key_or_edited_payload_fails(quickstart: Path, tmp_path: Path) -> 
     claim["predicate"]["verificationResult"] = "PASSED"
     document["payload"] = base64.b64encode(json.dumps(claim).encode()).decode()
     out.write_text(json.dumps(document))
-    _, public = pems(key, tmp_path)
+    _, public = pem_pair(key, tmp_path)
     forged = invoke("audit", "verify-attestation", str(out), "--key", str(public))
     assert forged.exit_code == 1 and "no signature in the envelope verifies" in forged.stdout
 

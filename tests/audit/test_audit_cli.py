@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner, Result
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from relgate.cli import main
+from tests.audit.helpers import pem_pair
 from tests.conftest import QUICKSTART_AT
 
 
@@ -45,19 +45,12 @@ def test_verify_names_the_tampered_record_and_exits_one(quickstart: Path) -> Non
 
 
 def test_signed_records_verify_with_the_public_key(quickstart: Path, tmp_path: Path) -> None:
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
-    public = tmp_path / "gate.pub"
-    public.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                     serialization.PublicFormat.SubjectPublicKeyInfo))
+    pem, public = pem_pair(Ed25519PrivateKey.generate(), tmp_path)
     gate(quickstart, env={"RELGATE_SIGNING_KEY": pem})
     log = quickstart.parent / ".relgate" / "audit.jsonl"
     assert "relgatesig" in log.read_text() and "PRIVATE KEY" not in log.read_text()
     assert invoke("audit", "verify", "--log", str(log), "--key", str(public)).exit_code == 0
-    other = tmp_path / "other.pub"
-    other.write_bytes(Ed25519PrivateKey.generate().public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    _, other = pem_pair(Ed25519PrivateKey.generate(), tmp_path)
     assert invoke("audit", "verify", "--log", str(log), "--key", str(other)).exit_code == 1
 
 

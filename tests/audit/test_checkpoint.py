@@ -9,12 +9,11 @@ from pathlib import Path
 import psycopg
 import pytest
 from click.testing import CliRunner, Result
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from relgate.audit.store import open_store
 from relgate.cli import main
-from tests.audit.helpers import body
+from tests.audit.helpers import body, pem_pair
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
@@ -24,11 +23,7 @@ def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
 @pytest.fixture
 def keys(tmp_path: Path) -> tuple[str, Path, Ed25519PrivateKey]:
     key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
-    public = tmp_path / "pub.pem"
-    public.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                     serialization.PublicFormat.SubjectPublicKeyInfo))
+    pem, public = pem_pair(key, tmp_path)
     return pem, public, key
 
 
