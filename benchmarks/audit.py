@@ -1,6 +1,6 @@
 """Append and verify rates per audit store, with and without signatures; replay rate.
 
-Run on demand: python benchmarks/audit.py [RECORDS]   (default 100000)
+Run on demand: python benchmarks/audit.py [RECORDS [STORE…]]   (default 100000, all of jsonl sqlite postgresql)
 PostgreSQL runs in a throwaway cluster on loopback (Debian's server, fsync off as in the tests).
 """
 
@@ -39,13 +39,15 @@ def measure(url: str, count: int, key: Ed25519PrivateKey | None) -> tuple[float,
     return count / appended, count / verified
 
 
-def main(count: int) -> None:
+def main(count: int, only: list[str]) -> None:
     key = Ed25519PrivateKey.generate()
     with tempfile.TemporaryDirectory() as scratch, throwaway_cluster() as postgres:
         stores = {"jsonl": f"jsonl:{scratch}/a{{}}.jsonl", "sqlite": f"sqlite:{scratch}/a{{}}.db",
                   "postgresql": postgres}
         print(f"{count:,} records per run; appends one at a time through the store API (one gate run each)")
         for name, template in stores.items():
+            if only and name not in only:
+                continue
             for signed in (False, True):
                 url = template.format("s" if signed else "u") if "{}" in template else template
                 if name == "postgresql":
@@ -60,4 +62,4 @@ def main(count: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000, sys.argv[2:])
