@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from relgate.audit.chain import digest_of
-from relgate.audit.sinks import publish, sink_from
 from relgate.audit.store import open_store
 from relgate.audit.writer import append_decision
 from relgate.config import Config
@@ -105,9 +104,12 @@ def run_check(config: Config, options: RunOptions, env: Mapping[str, str]) -> Ga
         metrics={"timer_gather_ns": gathered - started, "timer_eval_ns": time.perf_counter_ns() - gathered},
     )
     decision = replace(decision, audit_id=str(record["id"]), record_path=store.where)
+    if not config.sinks:
+        return GateRun(decision, context, record)
+    from relgate.audit.sinks import publish, sink_from  # an HTTP client only when sinks are configured
+
     sinks = [sink_from(entry, i) for i, entry in enumerate(config.sinks)]
-    notes = publish(record, sinks, config.spool_dir) if sinks else []
-    return GateRun(decision, context, record, tuple(notes))
+    return GateRun(decision, context, record, tuple(publish(record, sinks, config.spool_dir)))
 
 
 def evaluate(
