@@ -17,7 +17,6 @@ from relgate.audit.chain import load_public_key, load_signing_key
 from relgate.audit.checkpoint import check_extends, make_checkpoint
 from relgate.audit.export import FORMATS as EXPORT_FORMATS
 from relgate.audit.export import export
-from relgate.audit.sinks import flush, sink_from
 from relgate.audit.store import AuditStore, open_store
 from relgate.audit.verify import verify
 from relgate.config import DEFAULT_AUDIT_LOG, load_config
@@ -243,6 +242,8 @@ def audit_flush(config_path: str) -> None:
 
     Example: relgate audit flush --config relgate.yaml
     """
+
+    from relgate.audit.sinks import flush, sink_from
 
     def body() -> int:
         config = load_config(config_path, dict(os.environ))
