@@ -6,6 +6,7 @@ PostgreSQL runs in a throwaway cluster on loopback (Debian's server, fsync off a
 
 from __future__ import annotations
 
+import runpy
 import sys
 import tempfile
 import time
@@ -58,7 +59,8 @@ def main(count: int, only: list[str]) -> None:
                 append_rate, verify_rate = measure(url, count, key if signed else None)
                 label = "signed" if signed else "unsigned"
                 print(f"  {name:10} {label:8} append {append_rate:8,.0f}/s   verify {verify_rate:8,.0f}/s")
-    print("replay: see benchmarks/replay.py (a year of gates)")
+    print("replay, a year of gates at 20 a day (benchmarks/replay.py):")
+    runpy.run_path(str(ROOT / "benchmarks" / "replay.py"))["main"](20)
 
 
 if __name__ == "__main__":
