@@ -34,11 +34,12 @@ def step_outputs(path: Path) -> dict[str, str]:
 
 
 def pin_time(config: Path) -> None:
-    """The action runs at the real time: keep the dated approval fresh and the freeze window in the past."""
+    """The action runs at the real time: keep the approval fresh, the freeze past and the waiver valid."""
     text = config.read_text().replace("max_age_hours: 72", "max_age_hours: 1000000")
     text = text.replace('start: "2026-12-24T00:00:00Z", end: "2026-12-27T00:00:00Z"',
                         'start: "2000-12-24T00:00:00Z", end: "2000-12-27T00:00:00Z"')
-    assert "2000-12-24" in text
+    text = text.replace('expires: "2027-01-31T00:00:00Z"', 'expires: "2999-01-31T00:00:00Z"')
+    assert "2000-12-24" in text and "2999-01-31" in text
     config.write_text(text)
 
 
