@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 from dataclasses import dataclass
 
 from relgate.errors import RelgateError
 from relgate.sources import source_class
-from relgate.sources.interface import Evidence, GatherRequest, SourceSpec
+from relgate.sources.interface import Evidence, GatherRequest, Source, SourceSpec
 
 
 @dataclass(frozen=True)
@@ -38,25 +39,34 @@ class SourceRun:
         return status
 
 
+def _collect(source: Source, request: GatherRequest, future: Future[Evidence]) -> None:
+    try:
+        future.set_result(source.collect(request))
+    except BaseException as exc:  # handed to the caller, who turns it into the source's error
+        future.set_exception(exc)
+
+
 def run_sources(specs: Sequence[SourceSpec], request: GatherRequest) -> tuple[SourceRun, ...]:
-    """Collect from every source concurrently; a crash or timeout becomes that source's error."""
-    if not specs:
-        return ()
-    pool = ThreadPoolExecutor(max_workers=min(8, len(specs)), thread_name_prefix="relgate-source")
+    """Collect from every source concurrently; a crash or timeout becomes that source's error.
+
+    Each source runs on a daemon thread: one that overruns its timeout is reported
+    and abandoned, and cannot keep the process (and the pipeline) waiting.
+    """
     started: dict[str, float] = {}
     futures: list[Future[Evidence]] = []
     for spec in specs:
+        future: Future[Evidence] = Future()
         started[spec.name] = time.perf_counter()
-        futures.append(pool.submit(source_class(spec.type)(spec).collect, request))
+        thread = threading.Thread(target=_collect, args=(source_class(spec.type)(spec), request, future),
+                                  name=f"relgate-source-{spec.name}", daemon=True)
+        thread.start()
+        futures.append(future)
     runs: list[SourceRun] = []
-    try:
-        for spec, future in zip(specs, futures, strict=True):
-            remaining = spec.timeout_s - (time.perf_counter() - started[spec.name])
-            wait([future], timeout=max(remaining, 0.0))
-            elapsed = (time.perf_counter() - started[spec.name]) * 1000
-            runs.append(_outcome(spec, future, elapsed))
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+    for spec, future in zip(specs, futures, strict=True):
+        remaining = spec.timeout_s - (time.perf_counter() - started[spec.name])
+        wait([future], timeout=max(remaining, 0.0))
+        elapsed = (time.perf_counter() - started[spec.name]) * 1000
+        runs.append(_outcome(spec, future, elapsed))
     return tuple(runs)
 
 
