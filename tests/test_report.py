@@ -24,6 +24,8 @@ def gate(config: Path, at: str, commit: str, *extra: str) -> None:
 
 def history(quickstart: Path) -> None:
     """Commit A: denied at 10:00 and 11:00, allowed at 13:00 after a fix; commit B allowed at once."""
+    facts = quickstart.parent / "change.yaml"
+    facts.write_text(facts.read_text() + 'committed_at: "2026-11-23T08:00:00Z"\n')
     strict = quickstart.read_text()
     relaxed = strict.replace("min_pass_rate: 0.98", "min_pass_rate: 0.9").replace("high: 5", "high: 10")
     gate(quickstart, "2026-11-23T10:00:00Z", COMMIT_A)
@@ -58,6 +60,8 @@ def test_report_numbers(quickstart: Path) -> None:
     waits = sorted([13 * 3600 - (9 * 3600 + 20 * 60), 24 * 3600 + 9 * 3600 + 14 * 60 - (9 * 3600 + 20 * 60)])
     assert numbers["approval_wait_seconds"]["median"] == sum(waits) / 2
     assert numbers["deploy_frequency_per_week"] == 2.0  # two allowed gates, window under a week
+    lead = sorted([5 * 3600.0, (25 * 3600 + 14 * 60) * 1.0])  # commit at 08:00; allowed 13:00 and 09:14 next day
+    assert numbers["lead_time_seconds"] == {"median": sum(lead) / 2, "p90": lead[1], "count": 2}
 
 
 def test_filters_by_since_and_environment(quickstart: Path) -> None:

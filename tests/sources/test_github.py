@@ -68,6 +68,7 @@ def register_gate_run(deployments: int = 1) -> None:
         review("bo", "APPROVED", "2019-11-17T14:00:00Z"),
         review("bo", "COMMENTED", "2019-11-17T15:00:00Z"),
     ])
+    responses.get(f"{BASE}/commits/{HEAD}", json=example("get-repos-owner-repo-commits-ref"))
     responses.get(f"{BASE}/commits/{HEAD}/check-runs", json=example("get-repos-owner-repo-commits-ref-check-runs"))
     responses.get(f"{BASE}/commits/{HEAD}/status", json=example("get-repos-owner-repo-commits-ref-status"))
     listed = example("get-repos-owner-repo-deployments") * deployments
@@ -110,7 +111,9 @@ def test_pull_request_event_run(tmp_path: Path) -> None:
         ("security/brakeman", "success", "commit-status")]
     assert evidence["deployments"]["last_success_at"] == "2012-07-20T01:19:13Z"
     assert evidence["deployments"]["recent"][0]["state"] == "success"
-    assert evidence["github"]["api_calls"] == 6
+    assert evidence["change"] == {"committed_at": "2011-04-14T16:00:49Z",
+                                  "committed_at_ns": parse_ns("2011-04-14T16:00:49Z")}
+    assert evidence["github"]["api_calls"] == 7
     assert all(call.request.headers["Authorization"] == f"Bearer {TOKEN}" for call in responses.calls)
     assert TOKEN not in json.dumps(evidence)
 
@@ -122,7 +125,7 @@ def test_push_run_finds_the_pull_request_by_commit() -> None:
     evidence = gather({"GITHUB_SHA": HEAD})
     assert evidence["pull_request"]["number"] == 1347
     assert responses.calls[0].request.url == f"{BASE}/commits/{HEAD}/pulls"
-    assert evidence["github"]["api_calls"] == 6  # the commit lookup returns the pull request itself
+    assert evidence["github"]["api_calls"] == 7  # the commit lookup returns the pull request itself
 
 
 @responses.activate

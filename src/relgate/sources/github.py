@@ -113,6 +113,12 @@ class GithubSource(Source):
             evidence["approvals"] = latest_reviews(reviews, facts["head_sha"], request.evaluated_at_ns)
             if number or not sha:
                 checks_sha = facts["head_sha"]  # pull_request events run checks on the head, not the merge commit
+        if checks_sha:
+            # The commit's own time is where lead time (commit to allowed gate) starts.
+            commit = client.get(f"/commits/{checks_sha}")
+            committed_at = ((commit.get("commit") or {}).get("committer") or {}).get("date")
+            if committed_at:
+                evidence["change"] = {"committed_at": committed_at}
         if checks_sha and self.spec.option("checks", True):
             runs = client.get_all(f"/commits/{checks_sha}/check-runs", items="check_runs")
             combined = client.get(f"/commits/{checks_sha}/status")
