@@ -56,3 +56,15 @@ def test_invalid_evidence_is_named() -> None:
     doc["approvals"] = "lee approved"
     with pytest.raises(RelgateError, match="context: approvals: 'lee approved' is not of type 'array'"):
         validate_context(doc)
+
+
+def test_every_library_rule_id_is_documented() -> None:
+    import re
+
+    documented = (ROOT / "docs" / "policies.md").read_text()
+    ids = set()
+    for policy in (ROOT / "src" / "relgate" / "policies").glob("*.rego"):
+        if not policy.name.endswith("_test.rego"):
+            ids |= set(re.findall(r'"id": "([a-z_]+\.[a-z_]+)"', policy.read_text()))
+    assert len(ids) >= 18
+    assert sorted(i for i in ids if f"`{i}`" not in documented) == []
