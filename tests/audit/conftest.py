@@ -11,7 +11,9 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+import psycopg
 import pytest
 
 
@@ -62,3 +64,16 @@ def throwaway_cluster() -> Iterator[str]:
     finally:
         subprocess.run([*as_user, f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"], capture_output=True)
         shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.fixture(params=["jsonl", "sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """One empty store of each kind; the PostgreSQL one shares the session cluster, its tables dropped."""
+    if request.param == "jsonl":
+        return f"jsonl:{tmp_path}/audit.jsonl"
+    if request.param == "sqlite":
+        return f"sqlite:{tmp_path}/audit.db"
+    url: str = request.getfixturevalue("postgres_url")
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("DROP TABLE IF EXISTS relgate_records, relgate_schema")
+    return url

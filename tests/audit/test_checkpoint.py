@@ -40,21 +40,10 @@ def drop_last(url: str, keep: int) -> None:
             connection.execute("DELETE FROM relgate_records WHERE seq > %s", (keep,))
 
 
-@pytest.fixture(params=["jsonl", "sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "jsonl":
-        return f"jsonl:{tmp_path}/a.jsonl"
-    if request.param == "sqlite":
-        return f"sqlite:{tmp_path}/a.db"
-    postgres: str = request.getfixturevalue("postgres_url")
-    with psycopg.connect(postgres, autocommit=True) as connection:
-        connection.execute("DROP TABLE IF EXISTS relgate_records, relgate_schema")
-    return postgres
-
-
 def test_checkpoint_then_extend_truncate_rewrite(tmp_path: Path, keys: tuple[str, Path, Ed25519PrivateKey],
-                                                 url: str) -> None:
+                                                 store_url: str) -> None:
     pem, public, key = keys
+    url = store_url
     store = open_store(url)
     for _ in range(3):
         store.append(body(), "checkout/production", key=key)

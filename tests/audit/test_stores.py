@@ -21,18 +21,6 @@ WRITERS, EACH = 16, 10
 STREAM = "checkout/production"
 
 
-@pytest.fixture(params=["jsonl", "sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "jsonl":
-        return f"jsonl:{tmp_path}/audit.jsonl"
-    if request.param == "sqlite":
-        return f"sqlite:{tmp_path}/audit.db"
-    url: str = request.getfixturevalue("postgres_url")
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute("DROP TABLE IF EXISTS relgate_records, relgate_schema")
-    return url
-
-
 def tamper(url: str, position: int, change: Callable[[dict[str, Any]], None]) -> None:
     """Rewrite one stored record behind relgate's back."""
     store = open_store(url)
