@@ -49,9 +49,13 @@ def _no_legacy_command(text: str) -> str:
     return text.replace(_LEGACY_COMMAND, "##" + _ZWSP + "[")
 
 
+def _no_command_start(text: str) -> str:
+    return re.sub(r"^(\s*):(?=:)", r"\1:" + _ZWSP, text)
+
+
 def terminal(text: str) -> str:
     """One line for a terminal or a CI log: nothing that moves the cursor, colours, or runs a command."""
-    return _no_legacy_command(visible(text))
+    return _no_command_start(_no_legacy_command(visible(text)))
 
 
 def workflow_data(text: str) -> str:
@@ -71,11 +75,12 @@ def workflow_property(text: str) -> str:
 def markdown(text: str) -> str:
     """Inline GitHub Markdown that renders as the literal text: no structure, HTML, links or mentions.
 
-    Line breaks fold to spaces; every ASCII punctuation character is backslash-escaped
+    Line breaks fold to spaces and outer whitespace is dropped (leading spaces would
+    indent a list item into a code block); every ASCII punctuation character is backslash-escaped
     (so no emphasis, code, table cell, tag, entity or autolink can start); `@` and `#`
     get a zero-width space so no mention, e-mail link or issue reference forms.
     """
-    folded = text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+    folded = text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ").strip()
     escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", visible(folded))
     return escaped.replace("@", "@" + _ZWSP).replace("#", "#" + _ZWSP)
 
@@ -97,7 +102,7 @@ def html(text: str) -> str:
 def xml(text: str) -> str:
     """Text for an XML attribute or element (the serializer escapes markup): only characters XML 1.0
     allows, one line, nothing a runner reads as a command when the document is printed."""
-    return _no_legacy_command(re.sub(r"^(\s*):(?=:)", r"\1:" + _ZWSP, visible(text)))
+    return _no_command_start(_no_legacy_command(visible(text)))
 
 
 def csv_cell(text: str) -> str:
