@@ -173,10 +173,8 @@ def oracle(log: Any) -> Counter[tuple[str, str, str, str]]:
             if tool == "trivy" and rule is not None and "license" in [t.lower() for t in rule["tags"]]:
                 continue
             scores = [s for s in (score, rule["score"] if rule else None) if s is not None]
-            if scores:
-                severity = _band(scores[0])
-            else:
-                severity = LEVEL[level or (rule["level"] if rule else None) or "warning"]
+            fallback = level or (rule["level"] if rule else None) or "warning"
+            severity = _band(scores[0]) if scores else LEVEL[fallback]
             tags = [t.lower() for t in rule["tags"]] if rule else []
             if tool == "gitleaks" or (tool == "trivy" and "secret" in tags):
                 category = "secret"
