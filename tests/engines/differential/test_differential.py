@@ -14,7 +14,7 @@ from collections import Counter
 
 import pytest
 
-from relgate.engines import ENGINE_NAMES, make_engine
+from relgate.engines import make_engine
 from relgate.engines.interface import Engine
 from tests.conftest import ROOT
 from tests.engines.differential.corpus import Case, judge, load_cases, load_gaps, run
@@ -40,12 +40,8 @@ REQUIRED_CALLS = (
 
 
 def reference_engine() -> Engine:
-    """Real OPA as relgate runs it (engine `opa`); the bindings directly until that engine exists."""
-    if "opa" in ENGINE_NAMES:
-        return make_engine("opa")
-    from tests.engines.differential.reference import OpaReference
-
-    return OpaReference()
+    """Real OPA as relgate runs it: engine `opa`, the reference."""
+    return make_engine("opa")
 
 
 def test_corpus_is_large_enough_and_covers_the_issue() -> None:
