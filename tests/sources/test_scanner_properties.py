@@ -133,7 +133,8 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[[Any], Summary], frozenset[s
         "trivy-image-centos-7.json", "trivy-config-dockerfile.json", "trivy-legacy-null.json")},
     "trivy-k8s-synthetic": (parse_trivy, trivy_oracle, TRIVY_KEYS, K8S_SYNTHETIC),
     **{name: (parse_grype, grype_oracle, GRYPE_KEYS, json.loads((REAL / "grype" / name).read_text())) for name in (
-        "grype-snapshot-image.json", "grype-0.28.0-image-check-all-fields.json", "grype-0.75.0-image-fix-unknown.json")},
+        "grype-snapshot-image.json", "grype-0.28.0-image-check-all-fields.json",
+        "grype-0.75.0-image-fix-unknown.json")},
 }
 
 
