@@ -42,6 +42,7 @@ class RunOptions:
     audit_log: Path | None = None
     store: str | None = None
     audit: bool = True
+    change: Mapping[str, Any] | None = None  # change facts a caller knows (relgate serve: from the webhook)
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def gather_context(
         evaluated_at_ns=at_ns,
         service=service,
         environment=environment,
-        change=change_from_env(env),
+        change={**change_from_env(env), **(options.change or {})},
         runs=runs,
     )
     return context, runs
