@@ -205,7 +205,7 @@ def github_stand_in(public_key: rsa.RSAPublicKey) -> Iterator[GithubStandIn]:
     stand_in = GithubStandIn(public_key)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             status, answer = stand_in.handle("POST", self.path, self.headers, self.rfile.read(length))
             data = b"" if answer is None else json.dumps(answer).encode()
@@ -215,7 +215,7 @@ def github_stand_in(public_key: rsa.RSAPublicKey) -> Iterator[GithubStandIn]:
             self.end_headers()
             self.wfile.write(data)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

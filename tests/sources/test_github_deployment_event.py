@@ -28,7 +28,8 @@ def register(number: int, checks_sha: str) -> None:
     responses.get(f"{BASE}/pulls/{number}", json=example("get-repos-owner-repo-pulls-pull_number"))
     responses.get(f"{BASE}/pulls/1347/reviews", json=[review("lee", "APPROVED", "2019-11-17T12:00:00Z")])
     responses.get(f"{BASE}/commits/{checks_sha}", json=example("get-repos-owner-repo-commits-ref"))
-    responses.get(f"{BASE}/commits/{checks_sha}/check-runs", json=example("get-repos-owner-repo-commits-ref-check-runs"))
+    runs = example("get-repos-owner-repo-commits-ref-check-runs")
+    responses.get(f"{BASE}/commits/{checks_sha}/check-runs", json=runs)
     responses.get(f"{BASE}/commits/{checks_sha}/status", json=example("get-repos-owner-repo-commits-ref-status"))
     responses.get(f"{BASE}/deployments", json=[])
 

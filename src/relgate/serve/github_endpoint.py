@@ -10,6 +10,7 @@ import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from relgate.errors import AuditError
 from relgate.serve import metrics
 from relgate.serve.github_webhook import EVENT, MAX_BODY, BadEvent, delivery_id, parse_request, signature_valid
 from relgate.serve.service import problem, read_body, service_of
@@ -41,7 +42,12 @@ async def webhook(request: Request) -> Response:
         metrics.WEBHOOKS.labels("github", "bad-request").inc()
         log.warning("github webhook refused: %s", exc)
         return problem(400, str(exc) if isinstance(exc, BadEvent) else "body: expected a JSON event")
-    fresh = await anyio.to_thread.run_sync(service.ledger.offer, delivery, "github", body.decode(), time.time())
+    try:
+        fresh = await anyio.to_thread.run_sync(service.ledger.offer, delivery, "github", body.decode(), time.time())
+    except AuditError as exc:  # not stored: say so, and GitHub's redelivery can bring it again
+        metrics.WEBHOOKS.labels("github", "unavailable").inc()
+        log.error("github delivery %s not stored: %s", delivery, exc)
+        return problem(503, "delivery queue unavailable; redeliver later")
     if not fresh:
         metrics.WEBHOOKS.labels("github", "duplicate").inc()
         job = await anyio.to_thread.run_sync(service.ledger.get, delivery)

@@ -59,62 +59,82 @@ class Job:
     last_error: str | None = None
 
 
+def _close(connection: Any) -> None:
+    if connection is not None:
+        with contextlib.suppress(Exception):  # closing a broken connection may itself fail
+            connection.close()
+
+
 def _job(row: Sequence[Any]) -> Job:
     return Job(str(row[0]), str(row[1]), str(row[2]), str(row[3]), int(row[4]), row[5], row[6], row[7],
                float(row[8]), row[9])
 
 
 class Ledger:
-    """The deliveries table over a DB-API connection per thread; `postgresql://…` or `sqlite:PATH`."""
+    """The deliveries table over a DB-API connection per thread; `postgresql://…` or `sqlite:PATH`.
 
-    def __init__(self, url: str) -> None:
+    Connections (and the table) are made on first use, so a database that is down at start-up
+    makes the server unready, not dead.
+    """
+
+    def __init__(self, url: str, connections: int = 4) -> None:
         self.url = url
         self.where = scrub(url)
         self.postgres = url.startswith(("postgresql://", "postgres://"))
-        self._local = threading.local()
-        self._run(_SCHEMA, ())
+        self._idle: list[Any] = []
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(connections)  # a few connections per worker, however many threads
 
-    def _connection(self) -> Any:
-        connection = getattr(self._local, "connection", None)
-        if connection is not None:
-            return connection
+    def _connect(self) -> Any:
         if self.postgres:
             import psycopg
 
-            connection = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
-        else:
-            path = Path(self.url[len("sqlite:"):])
-            path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-            connection.execute("PRAGMA journal_mode=WAL")
-        self._local.connection = connection
+            server = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+            with server.transaction():  # concurrent CREATE TABLE IF NOT EXISTS can collide in PostgreSQL
+                server.execute("SELECT pg_advisory_xact_lock(hashtextextended('relgate-deliveries', 0))")
+                server.execute(_SCHEMA)
+            return server
+        path = Path(self.url[len("sqlite:"):])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute(_SCHEMA)
         return connection
 
     def _run(self, sql: str, params: Sequence[Any]) -> tuple[int, list[Any]]:
         """One statement in its own transaction: (rows changed, rows returned). Reconnects once on a drop."""
         if self.postgres:
             sql = sql.replace("?", "%s")
-        for attempt in (1, 2):
-            try:
-                cursor = self._connection().execute(sql, tuple(params))
-                rows = cursor.fetchall() if cursor.description else []
-                return int(cursor.rowcount), rows
-            except (sqlite3.Error, OSError) as exc:
-                raise AuditError(f"{self.where}: delivery queue: {str(exc)[:200]}") from None
-            except Exception as exc:  # psycopg errors: drop the connection and retry once
-                if not self.postgres or type(exc).__module__.split(".")[0] != "psycopg":
-                    raise
-                self.close()
-                if attempt == 2:
-                    raise AuditError(f"{self.where}: delivery queue: {str(exc).splitlines()[0][:200]}") from None
+        with self._slots:
+            for attempt in (1, 2):
+                with self._lock:
+                    connection = self._idle.pop() if self._idle else None
+                try:
+                    connection = connection or self._connect()
+                    cursor = connection.execute(sql, tuple(params))
+                    rows = cursor.fetchall() if cursor.description else []
+                    changed = int(cursor.rowcount)
+                except (sqlite3.Error, OSError) as exc:
+                    _close(connection)
+                    raise AuditError(f"{self.where}: delivery queue: {str(exc)[:200]}") from None
+                except Exception as exc:  # psycopg errors: drop the connection and retry once
+                    _close(connection)
+                    if not self.postgres or type(exc).__module__.split(".")[0] != "psycopg":
+                        raise
+                    if attempt == 2:
+                        raise AuditError(f"{self.where}: delivery queue: {str(exc).splitlines()[0][:200]}") \
+                            from None
+                    continue
+                with self._lock:
+                    self._idle.append(connection)
+                return changed, rows
         raise AssertionError("unreachable")
 
     def close(self) -> None:
-        connection = getattr(self._local, "connection", None)
-        self._local.connection = None
-        if connection is not None:
-            with contextlib.suppress(Exception):
-                connection.close()
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            _close(connection)
 
     def offer(self, delivery: str, kind: str, payload: str, now: float) -> bool:
         """Store a new delivery; False when this id was seen before (a redelivery or a duplicate)."""
