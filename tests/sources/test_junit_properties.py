@@ -32,6 +32,7 @@ OPAQUE = {"failure", "error", "skipped", "system-out", "system-err", "properties
 RENAMES = ("failure", "error", "skipped", "testcase", "testsuite", "system-out", "group", "Failure", "TestCase",
            "ERROR", "Skipped", "TESTSUITE")
 ATTRIBUTES = ("status", "failures", "errors", "result", "name")
+SKIP_RESULTS = ("skipped", "suppressed")
 VALUES = ("notrun", "disabled", "skipped", "run", "suppressed", "0", "1", "2", "5", "-1", "x", "")
 
 SYNTHETIC = (
@@ -75,7 +76,7 @@ def oracle(xml: str) -> Totals:
                 index = 2
             elif "error" in tags:
                 index = 3
-            elif "skipped" in tags or status in ("disabled", "notrun", "skipped") or result in ("skipped", "suppressed"):
+            elif "skipped" in tags or status in ("disabled", "notrun", "skipped") or result in SKIP_RESULTS:
                 index = 4
             else:
                 index = 1
