@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from relgate.engines.results import ResultRule
 
+from relgate.errors import EngineError
+
 GATE_ROOT = "relgate"
 REGO_VERSIONS = ("v0", "v1")
 DEFAULT_TIMEOUT_S = 5.0
@@ -77,13 +79,11 @@ class RuleOutcome:
 
 
 @dataclass(frozen=True)
-class TestOutcome:
-    """One `test_*` rule and whether it held."""
+class LineCoverage:
+    """Per file, the lines an evaluation ran and the coverable lines it did not (1-based rows)."""
 
-    package: str
-    name: str
-    passed: bool
-    error: str | None = None
+    covered: Mapping[str, frozenset[int]]
+    not_covered: Mapping[str, frozenset[int]]
 
 
 class Engine(ABC):
@@ -126,6 +126,10 @@ class Engine(ABC):
 
         With `now_ns`, `time.now_ns()` returns it instead of the wall clock.
         """
+
+    def query_with_coverage(self, query: str, input_doc: Mapping[str, Any] | None) -> tuple[Any, LineCoverage]:
+        """Evaluate as `query` does and report the policy lines it ran (`relgate policy test --coverage`)."""
+        raise EngineError(f"engine {self.name} does not report coverage (regorus and opa do)")
 
     def provenance(self) -> str | None:
         """What decided, when it was not the policy files relgate loaded (e.g. an OPA's bundles)."""
