@@ -18,6 +18,7 @@ from relgate.engines.interface import Engine, LoadReport, PolicySet, RuleOutcome
 from relgate.engines.results import GATE_ROOT, ResultRule, check_elements, in_gate
 from relgate.engines.v0 import as_v1
 from relgate.errors import ConfigError, EngineError, PolicyError
+from relgate.outbound import CrossOriginRedirect, bind_to_origin, checked_token
 
 try:
     from opa_client.errors import ConnectionsError, RegoParseError
@@ -45,7 +46,7 @@ class OpaServerEngine(Engine):
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ConfigError(f"opa.url: expected http(s)://host:port of an OPA server, got {url!r}")
         port = parsed.port or (443 if parsed.scheme == "https" else 8181)
-        token = settings.get("token") or None
+        token = checked_token(str(settings["token"]), "opa.token") if settings.get("token") else None
         self.push = bool(settings.get("push", True))
         self.bundles: dict[str, str] = {}
         self._client = OpaClient(
@@ -55,6 +56,7 @@ class OpaServerEngine(Engine):
         if parsed.scheme == "https" and settings.get("ca"):
             self._client._session.verify = str(settings["ca"])
         self._where = f"{parsed.scheme}://{parsed.hostname}:{port}"
+        bind_to_origin(self._client._session, self._where)  # the token never follows a redirect elsewhere
 
     def load(self, policies: PolicySet, data: Mapping[str, Any]) -> LoadReport:
         """With `push: false` the server's own bundles decide: relgate's files are not checked or sent."""
@@ -160,6 +162,8 @@ def _short(exc: Exception) -> str:
         except ValueError:
             message = ""
         return f"HTTP {exc.response.status_code}" + (f" ({str(message)[:200]})" if message else "")
+    if isinstance(exc, CrossOriginRedirect):
+        return str(exc)
     if isinstance(exc, requests.ConnectionError | ConnectionsError):
         return "cannot connect"
     if isinstance(exc, requests.Timeout):
