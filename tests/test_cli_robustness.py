@@ -38,7 +38,7 @@ def audit_log(config: Path) -> Path:
 @pytest.mark.parametrize("at", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:30:00-01:00", "2026-13-01T00:00:00Z",
                                 "yesterday"])
 def test_an_unusable_at_is_one_line(quickstart: Path, command: str, at: str) -> None:
-    one_line_error(invoke(command, "--config", str(quickstart), "--at", at), f"--at: expected an RFC 3339", at)
+    one_line_error(invoke(command, "--config", str(quickstart), "--at", at), "--at: expected an RFC 3339", at)
     assert not audit_log(quickstart).exists()
 
 
@@ -102,7 +102,7 @@ def test_the_action_refuses_a_mode_in_the_wrong_case(quickstart: Path, tmp_path:
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     assert action_run(actions_env(tmp_path, quickstart, RELGATE_MODE=mode)) == 2
     printed = capsys.readouterr().out
-    assert f"::error title=relgate error::RELGATE_MODE (input `mode`)%3A" not in printed  # data, not a property
+    assert "::error title=relgate error::RELGATE_MODE (input `mode`)%3A" not in printed  # data, not a property
     assert "RELGATE_MODE (input `mode`): expected one of enforce, warn, got" in printed
     assert step_outputs(tmp_path / "output")["decision"] == "error"
     assert not audit_log(quickstart).exists()

@@ -17,7 +17,7 @@ PASSWORD = "pg-pass-7d41c0e9"
 
 
 def with_password(url: str) -> str:
-    user_host, database = url.split("/relgate", 1)
+    user_host = url.split("/relgate", 1)[0]
     return f"{user_host.replace('postgres@', f'postgres:{PASSWORD}@')}/relgate?password={PASSWORD}&sslmode=disable"
 
 

@@ -168,8 +168,8 @@ def test_a_hung_server_ends_the_run_at_the_source_timeout(tmp_path: Path) -> Non
             "audit": {"enabled": False},
         }))
         start = time.monotonic()
-        done = subprocess.run([sys.executable, "-c", "from relgate.cli import main; main()", "check", "--config", str(config)], cwd=ROOT,
-                              capture_output=True, text=True, timeout=60)
+        command = [sys.executable, "-c", "from relgate.cli import main; main()", "check", "--config", str(config)]
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
         elapsed = time.monotonic() - start
     finally:
         listener.close()
