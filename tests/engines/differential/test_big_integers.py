@@ -25,7 +25,7 @@ deny contains {"msg": "numbers", "details": {
 	"lt": input.a < input.b, "eq": input.a == input.b, "gt": input.b > input.a,
 	"sum": input.a + input.b, "diff": input.a - input.b, "abs": abs(input.a),
 	"max": max([input.a, input.b]), "set": count({input.a, input.b}),
-	"printed": sprintf("%v", [input.a]),
+	"marshal": json.marshal([input.a, input.b]), "printed": sprintf("%v", [input.a]),
 	"echo": input.a, "limit": input.a > data.limit,
 }} if true
 """),))
@@ -65,4 +65,4 @@ def test_big_integers_agree_with_opa(engines: dict[str, Engine], a: int, b: int)
     # OPA itself keeps them exact: the reference must be right, not just shared.
     assert result["echo"] == a and result["sum"] == a + b and result["diff"] == a - b
     assert result["lt"] == (a < b) and result["eq"] == (a == b) and result["limit"] == (a > LIMIT)
-    assert result["printed"] == str(a)
+    assert result["marshal"] == f"[{a},{b}]" and result["printed"] == str(a)
