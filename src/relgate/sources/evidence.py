@@ -49,6 +49,15 @@ def json_path(parts: Iterable[str | int]) -> str:
     return out or "(top level)"
 
 
+def file_kind(path: Path) -> str:
+    """What a path that is not a regular file is, for an error: `a directory`, `a FIFO (named pipe)`, …"""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return "a dangling link" if os.path.islink(path) else "nothing readable"
+    return "a regular file" if stat.S_ISREG(mode) else _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+
+
 def read_bytes(path: Path, limit: int | None = None) -> bytes:
     """The file's bytes, refusing what is not a regular file or is larger than the limit.
 
