@@ -157,7 +157,7 @@ def test_recorded_failures_reads_only_what_is_there() -> None:
 def test_eval_of_a_deeply_nested_context_is_one_line(quickstart: Path, tmp_path: Path) -> None:
     saved = tmp_path / "context.json"
     saved.write_text('{"x": ' + "[" * 200 + "]" * 200 + "}")
-    assert_one_line_error(evaluate(quickstart, saved), "nested more than 64 levels deep")
+    assert_one_line_error(evaluate(quickstart, saved), "nested too deeply (more than 64 levels)")
 
 
 def test_eval_of_a_lone_surrogate_is_one_line(quickstart: Path, tmp_path: Path) -> None:
@@ -181,7 +181,7 @@ def test_eval_of_a_fifo_does_not_block(quickstart: Path, tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize(("content", "fragment"), [
-    ('{"version": "2.1.0", "runs": ' + "[" * 150 + "]" * 150 + "}", "nested more than 64 levels deep"),
+    ('{"version": "2.1.0", "runs": ' + "[" * 150 + "]" * 150 + "}", "nested too deeply (more than 64 levels)"),
     ('{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "\\udc00"}}, "results": []}]}',
      "lone UTF-16 surrogate"),
 ])

@@ -92,7 +92,7 @@ def _check_json_data(document: Any, path: Path, at: str = "") -> None:
         value, parts = pending.pop()
         where = json_path(parts)
         if len(parts) > MAX_DEPTH:
-            raise SourceError(f"{path}: {where}: nested more than {MAX_DEPTH} levels deep")
+            raise SourceError(f"{path}: {where}: nested too deeply (more than {MAX_DEPTH} levels)")
         if isinstance(value, dict):
             for key, item in value.items():
                 if not isinstance(key, str):
