@@ -36,7 +36,8 @@ def test_a_critical_aws_key_blocks_the_release(tmp_path: Path) -> None:
 
 
 def test_secrets_left_out_of_the_categories_do_not_count(tmp_path: Path) -> None:
-    code, decision = gate(tmp_path, "trivy-repo-secrets.json", {"max": {"critical": 0}, "categories": ["vulnerability"]})
+    settings = {"max": {"critical": 0}, "categories": ["vulnerability"]}
+    code, decision = gate(tmp_path, "trivy-repo-secrets.json", settings)
     assert (code, decision["decision"]) == (0, "allow")
 
 

@@ -160,3 +160,9 @@ test_valid_settings_have_no_problems if {
 	conf := {"tests": {"min_pass_rate": 0.9, "min_executed": 5, "max_skipped_ratio": 0.5, "required_suites": []}}
 	count(denies(counts(10, 0, 0, 1), conf)) == 0
 }
+
+test_a_section_that_is_not_a_mapping_is_invalid if {
+	some d in denies(counts(10, 0, 0, 0), {"tests": "strict"})
+	d.id == "tests.invalid_setting"
+	d.details.problems == ["tests must be a mapping of settings"]
+}
