@@ -24,6 +24,8 @@ def run(env: Mapping[str, str]) -> int:
     """Run the gate as the action step does and return the step's exit code."""
     mode = env.get("RELGATE_MODE") or "enforce"
     try:
+        if mode not in ("enforce", "warn"):
+            raise RelgateError(f"RELGATE_MODE (the action's `mode` input): expected enforce or warn, found {mode!r}")
         outputs = parse_outputs((env.get("RELGATE_OUTPUTS") or "").split())
         gate = check_run(
             env.get("RELGATE_CONFIG") or "relgate.yaml",

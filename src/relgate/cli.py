@@ -33,8 +33,8 @@ def _fail(message: str) -> None:
 
 def _config_option(func: F) -> F:
     return click.option(
-        "--config", "config_path", default="relgate.yaml", show_default=True,
-        type=click.Path(dir_okay=False), help="Path to relgate.yaml.",
+        # A plain string: the config loader refuses directories and FIFOs in one line of its own.
+        "--config", "config_path", default="relgate.yaml", show_default=True, help="Path to relgate.yaml.",
     )(func)
 
 
