@@ -45,7 +45,7 @@ def test_policy_test_on_both_engines(tmp_path: Path) -> None:
     policies = write(tmp_path / "p", team=GOOD, team_test=GOOD_TEST)
     result = invoke("policy", "test", str(policies), "--engine", "all")
     assert result.exit_code == 0, result.output
-    assert "PASS rego-cpp relgate.team_test.test_friday_denied" in result.stdout
+    assert "PASS opa relgate.team_test.test_friday_denied" in result.stdout
     assert result.stdout.strip().endswith("4 passed, 0 failed")
 
 

@@ -223,7 +223,7 @@ def policy() -> None:
 @policy.command(name="test")
 @click.argument("paths", nargs=-1)
 @click.option("--engine", type=click.Choice([*ENGINE_NAMES, "all"]), default="regorus", show_default=True,
-              help="'all' runs both embedded engines.")
+              help="'all' runs both embedded engines (regorus and opa).")
 def policy_test(paths: tuple[str, ...], engine: str) -> None:
     """Run every test_* rule; exit 1 if any fails.
 

@@ -8,8 +8,8 @@ from typing import Any
 from relgate.engines.interface import Engine
 from relgate.errors import ConfigError
 
-ENGINE_NAMES = ("regorus", "rego-cpp", "opa-server", "opa-cli")
-EMBEDDED_ENGINES = ("regorus", "rego-cpp")
+ENGINE_NAMES = ("regorus", "opa", "opa-server", "opa-cli")
+EMBEDDED_ENGINES = ("regorus", "opa")
 
 
 def make_engine(name: str, settings: Mapping[str, Any] | None = None) -> Engine:
@@ -18,10 +18,10 @@ def make_engine(name: str, settings: Mapping[str, Any] | None = None) -> Engine:
         from relgate.engines.regorus import RegorusEngine
 
         return RegorusEngine()
-    if name == "rego-cpp":
-        from relgate.engines.rego_cpp import RegoCppEngine
+    if name == "opa":
+        from relgate.engines.opa import OpaEngine
 
-        return RegoCppEngine()
+        return OpaEngine()
     if name == "opa-server":
         from relgate.engines.opa_server import OpaServerEngine
 

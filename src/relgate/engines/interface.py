@@ -62,8 +62,11 @@ class Engine(ABC):
         """Compile the policies and data once; PolicyError names `file:line` on failure."""
 
     @abstractmethod
-    def query(self, query: str, input_doc: Mapping[str, Any] | None) -> Any:
-        """Evaluate a query; return its value, or None when it is undefined."""
+    def query(self, query: str, input_doc: Mapping[str, Any] | None, now_ns: int | None = None) -> Any:
+        """Evaluate a query (input undefined when None); its value, or None when undefined.
+
+        With `now_ns`, `time.now_ns()` returns it instead of the wall clock.
+        """
 
     def provenance(self) -> str | None:
         """What decided, when it was not the policy files relgate loaded (e.g. an OPA's bundles)."""

@@ -38,7 +38,9 @@ class OpaCliEngine(Engine):
         self._args = [*args, "--data", str(root / "data.json")]
         self._run("data.relgate", None, compile_only=True)
 
-    def query(self, query: str, input_doc: Mapping[str, Any] | None) -> Any:
+    def query(self, query: str, input_doc: Mapping[str, Any] | None, now_ns: int | None = None) -> Any:
+        if now_ns is not None:
+            query = f"{query} with time.now_ns as {int(now_ns)}"
         return self._run(query, input_doc, compile_only=False)
 
     def _run(self, query: str, input_doc: Mapping[str, Any] | None, *, compile_only: bool) -> Any:

@@ -36,7 +36,7 @@ class OpaServerEngine(Engine):
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         if OpaClient is None:
-            raise EngineError("engine opa-server needs the optional extra: pip install 'relgate[opa]'")
+            raise EngineError("engine opa-server needs the optional extra: pip install 'relgate[opa-server]'")
         url = str(settings.get("url") or "")
         parsed = urlparse(url)
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
@@ -80,7 +80,8 @@ class OpaServerEngine(Engine):
         )
         response.raise_for_status()
 
-    def query(self, query: str, input_doc: Mapping[str, Any] | None) -> Any:
+    def query(self, query: str, input_doc: Mapping[str, Any] | None, now_ns: int | None = None) -> Any:
+        """`now_ns` cannot reach a server's data API: policies calling time.now_ns() are refused at load."""
         if not query.startswith("data."):
             raise EngineError(f"opa-server evaluates data paths only, not {query!r}")
         try:

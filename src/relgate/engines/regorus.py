@@ -12,6 +12,10 @@ import regorus
 from relgate.engines.interface import Engine, PolicySet
 from relgate.errors import EngineError, PolicyError
 
+# Real policies embed long JSON, certificates and base64 on one line; OPA has no line limit.
+MAX_COLUMNS = 1_000_000
+MAX_POLICY_BYTES = 16 * 1024 * 1024
+MAX_LINES = 1_000_000
 _LOCATION = re.compile(r"-->\s*(?P<file>.+?):(?P<line>\d+):(?P<col>\d+)")
 _MESSAGE = re.compile(r"^error:\s*(?P<msg>.+)$", re.MULTILINE)
 
@@ -29,29 +33,51 @@ def describe_error(raw: str) -> str:
     return str(msg)
 
 
+def new_engine() -> Any:
+    """A regorus engine with line limits fit for real policies (its default is 1,024 columns)."""
+    engine = regorus.Engine()
+    engine.set_policy_length_config(max_col=MAX_COLUMNS, max_file_bytes=MAX_POLICY_BYTES, max_lines=MAX_LINES)
+    return engine
+
+
+def _is_panic(exc: BaseException) -> bool:
+    return type(exc).__name__ == "PanicException"
+
+
 class RegorusEngine(Engine):
     name = "regorus"
 
     def __init__(self) -> None:
-        self._engine = regorus.Engine()
+        self._engine = new_engine()
 
     def load(self, policies: PolicySet, data: Mapping[str, Any]) -> None:
-        engine = regorus.Engine()
+        engine = new_engine()
         for module in policies.modules:
             try:
                 engine.add_policy(module.path, module.text)
             except RuntimeError as exc:
                 raise PolicyError(describe_error(str(exc))) from None
+            except BaseException as exc:
+                if not _is_panic(exc):
+                    raise
+                raise PolicyError(f"{module.path}: regorus panicked parsing it: {str(exc)[:200]}") from None
         engine.add_data_json(json.dumps(data))
         self._engine = engine
 
-    def query(self, query: str, input_doc: Mapping[str, Any] | None) -> Any:
+    def query(self, query: str, input_doc: Mapping[str, Any] | None, now_ns: int | None = None) -> Any:
         engine = self._engine.clone()
-        engine.set_input_json(json.dumps(input_doc if input_doc is not None else {}))
+        if input_doc is not None:
+            engine.set_input_json(json.dumps(input_doc))
+        if now_ns is not None:
+            query = f"{query} with time.now_ns as {int(now_ns)}"
         try:
             raw = engine.eval_query_as_json(query)
         except RuntimeError as exc:
             raise EngineError(f"regorus: {describe_error(str(exc))}") from None
+        except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException (a BaseException)
+            if not _is_panic(exc):
+                raise
+            raise EngineError(f"regorus panicked evaluating {query}: {str(exc)[:200]}") from None
         results = json.loads(raw).get("result", [])
         if not results:
             return None
