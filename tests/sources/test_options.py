@@ -126,7 +126,8 @@ def readme_sources_table() -> dict[str, set[str]]:
         if not line.startswith("|"):
             break
         cells = [c.strip() for c in line.strip("|").split("|")]
-        rows[cells[0].strip("`")] = set(re.findall(r"`([a-z_]+)`", cells[-1]))
+        # Options are the backticked names outside parentheses (which hold defaults and notes).
+        rows[cells[0].strip("`")] = set(re.findall(r"`([a-z_]+)`", re.sub(r"\([^)]*\)", "", cells[-1])))
     return rows
 
 
