@@ -14,10 +14,11 @@ import click
 
 from relgate import __version__
 from relgate.cli_audit import audit
+from relgate.cli_policy import policy_test
 from relgate.cli_time import since_ns
 from relgate.config import load_config
 from relgate.decision import Decision
-from relgate.engines import EMBEDDED_ENGINES, ENGINE_NAMES
+from relgate.engines import ENGINE_NAMES
 from relgate.errors import RelgateError
 from relgate.gate import RunOptions, evaluate, gather_context, run_check
 from relgate.output import FORMATS
@@ -220,37 +221,6 @@ def policy() -> None:
     """Test and check Rego policies with the loader the gate uses."""
 
 
-@policy.command(name="test")
-@click.argument("paths", nargs=-1)
-@click.option("--engine", type=click.Choice([*ENGINE_NAMES, "all"]), default="regorus", show_default=True,
-              help="'all' runs both embedded engines (regorus and opa).")
-def policy_test(paths: tuple[str, ...], engine: str) -> None:
-    """Run every test_* rule; exit 1 if any fails.
-
-    Example: relgate policy test policies/ --engine all
-    """
-    from relgate.policy import load_policies
-    from relgate.policytest import run_policy_tests
-
-    def body() -> int:
-        policies = load_policies(paths or ("builtin",), Path.cwd(), include_tests=True)
-        engines = EMBEDDED_ENGINES if engine == "all" else (engine,)
-        failed = total = 0
-        for name in engines:
-            for outcome in run_policy_tests(policies, name):
-                total += 1
-                status = "PASS" if outcome.passed else "FAIL"
-                failed += not outcome.passed
-                extra = f" ({terminal(outcome.error)})" if outcome.error else ""
-                click.echo(f"{status} {name} {outcome.package}.{outcome.name}{extra}")
-        if total == 0:
-            raise RelgateError("no test_* rule found in *_test.rego files")
-        click.echo(f"{total - failed} passed, {failed} failed")
-        return 1 if failed else 0
-
-    _guard(body)
-
-
 @policy.command(name="check")
 @click.argument("paths", nargs=-1)
 @click.option("--engine", type=click.Choice(ENGINE_NAMES), default="regorus", show_default=True)
@@ -317,4 +287,5 @@ def replay_command(log_path: str | None, store_url: str | None, config_path: str
     _guard(body)
 
 
+policy.add_command(policy_test)
 main.add_command(audit)

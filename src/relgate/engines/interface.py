@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from relgate.errors import EngineError
+
 GATE_ROOT = "relgate"
 
 
@@ -43,13 +45,11 @@ class RuleOutcome:
 
 
 @dataclass(frozen=True)
-class TestOutcome:
-    """One `test_*` rule and whether it held."""
+class LineCoverage:
+    """Per file, the lines an evaluation ran and the coverable lines it did not (1-based rows)."""
 
-    package: str
-    name: str
-    passed: bool
-    error: str | None = None
+    covered: Mapping[str, frozenset[int]]
+    not_covered: Mapping[str, frozenset[int]]
 
 
 class Engine(ABC):
@@ -67,6 +67,10 @@ class Engine(ABC):
 
         With `now_ns`, `time.now_ns()` returns it instead of the wall clock.
         """
+
+    def query_with_coverage(self, query: str, input_doc: Mapping[str, Any] | None) -> tuple[Any, LineCoverage]:
+        """Evaluate as `query` does and report the policy lines it ran (`relgate policy test --coverage`)."""
+        raise EngineError(f"engine {self.name} does not report coverage (regorus and opa do)")
 
     def provenance(self) -> str | None:
         """What decided, when it was not the policy files relgate loaded (e.g. an OPA's bundles)."""

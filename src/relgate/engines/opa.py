@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from relgate.engines.interface import Engine, PolicySet
+from relgate.engines.interface import Engine, LineCoverage, PolicySet
 from relgate.errors import EngineError, PolicyError
 
 INSTALL = "python -m pip install --no-deps --ignore-requires-python opa-golib-python-bindings==0.4.4"
@@ -66,6 +66,17 @@ class OpaEngine(Engine):
         return self._now
 
     def query(self, query: str, input_doc: Mapping[str, Any] | None, now_ns: int | None = None) -> Any:
+        return self._eval(query, input_doc, now_ns, coverage=False)
+
+    def query_with_coverage(self, query: str, input_doc: Mapping[str, Any] | None) -> tuple[Any, LineCoverage]:
+        value = self._eval(query, input_doc, None, coverage=True)
+        files = (self._engine.last_coverage or {}).get("files") or {}
+        return value, LineCoverage(
+            {path: _rows(report.get("covered")) for path, report in files.items()},
+            {path: _rows(report.get("not_covered")) for path, report in files.items()},
+        )
+
+    def _eval(self, query: str, input_doc: Mapping[str, Any] | None, now_ns: int | None, *, coverage: bool) -> Any:
         if self._engine is None:
             raise EngineError("engine opa: query before load")
         text = f"{_RESULT} := ({query})"
@@ -73,9 +84,15 @@ class OpaEngine(Engine):
             text += f" with time.now_ns as {CLOCK}"
         self._now = now_ns
         try:
-            rows = self._engine.eval_query(text, dict(input_doc) if input_doc is not None else None)
+            rows = self._engine.eval_query(text, dict(input_doc) if input_doc is not None else None,
+                                           coverage=coverage)
         except self._error as exc:
             raise EngineError(f"opa: {describe_error(exc.message)}") from None
         finally:
             self._now = None
         return rows[0].get(_RESULT) if rows else None
+
+
+def _rows(ranges: Any) -> frozenset[int]:
+    """OPA's coverage ranges ({start: {row}, end: {row}}) as the rows they span."""
+    return frozenset(row for r in ranges or [] for row in range(r["start"]["row"], r["end"]["row"] + 1))

@@ -9,7 +9,7 @@ from typing import Any
 
 import regorus
 
-from relgate.engines.interface import Engine, PolicySet
+from relgate.engines.interface import Engine, LineCoverage, PolicySet
 from relgate.errors import EngineError, PolicyError
 
 # Real policies embed long JSON, certificates and base64 on one line; OPA has no line limit.
@@ -65,20 +65,35 @@ class RegorusEngine(Engine):
         self._engine = engine
 
     def query(self, query: str, input_doc: Mapping[str, Any] | None, now_ns: int | None = None) -> Any:
+        return _value(self._run(self._engine.clone(), query, input_doc, now_ns))
+
+    def query_with_coverage(self, query: str, input_doc: Mapping[str, Any] | None) -> tuple[Any, LineCoverage]:
         engine = self._engine.clone()
+        engine.set_enable_coverage(True)
+        raw = self._run(engine, query, input_doc, None)
+        files = json.loads(engine.get_coverage_report_as_json()).get("files", [])
+        return _value(raw), LineCoverage(
+            {f["path"]: frozenset(f.get("covered", [])) for f in files},
+            {f["path"]: frozenset(f.get("not_covered", [])) for f in files},
+        )
+
+    def _run(self, engine: Any, query: str, input_doc: Mapping[str, Any] | None, now_ns: int | None) -> str:
         if input_doc is not None:
             engine.set_input_json(json.dumps(input_doc))
         if now_ns is not None:
             query = f"{query} with time.now_ns as {int(now_ns)}"
         try:
-            raw = engine.eval_query_as_json(query)
+            return str(engine.eval_query_as_json(query))
         except RuntimeError as exc:
             raise EngineError(f"regorus: {describe_error(str(exc))}") from None
         except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException (a BaseException)
             if not _is_panic(exc):
                 raise
             raise EngineError(f"regorus panicked evaluating {query}: {str(exc)[:200]}") from None
-        results = json.loads(raw).get("result", [])
-        if not results:
-            return None
-        return results[0]["expressions"][0]["value"]
+
+
+def _value(raw: str) -> Any:
+    results = json.loads(raw).get("result", [])
+    if not results:
+        return None
+    return results[0]["expressions"][0]["value"]

@@ -23,6 +23,9 @@ evidence := input.approvals if {
 	input.approvals
 } else := input.change_facts.approvals
 
+# `some … in` over a string is an error on regorus and nothing on OPA: iterate lists only.
+listed(xs) := xs if is_array(xs) else := []
+
 known(name) if {
 	is_string(name)
 	name != ""
@@ -95,7 +98,7 @@ later_or_undated(b, a) if not is_number(object.get(b, "submitted_at_ns", null))
 later_or_undated(b, a) if b.submitted_at_ns > a.submitted_at_ns
 
 problem(a, "superseded by a later change request") if {
-	some b in evidence
+	some b in listed(evidence)
 	user(b) == user(a)
 	state(b) == "CHANGES_REQUESTED"
 	later_or_undated(b, a)
@@ -103,7 +106,7 @@ problem(a, "superseded by a later change request") if {
 
 association(a) := upper(a.association) if is_string(a.association) else := ""
 
-allowed_associations := {upper(x) | some x in settings.associations; is_string(x)}
+allowed_associations := {upper(x) | some x in listed(settings.associations); is_string(x)}
 
 problem(a, "not an owner or member") if {
 	"associations" in object.keys(settings)
@@ -119,7 +122,7 @@ problems(a) := {p | some p in [
 
 shown_user(a) := a.user if is_string(a.user) else := "?"
 
-approving := [a | some a in evidence; state(a) == "APPROVED"]
+approving := [a | some a in listed(evidence); state(a) == "APPROVED"]
 
 approvers := {user(a) | some a in approving; count(problems(a)) == 0}
 

@@ -246,3 +246,24 @@ test_approval_without_a_user_does_not_count if {
 	some d in denies(change([anonymous]), cfg)
 	d.details.discarded == ["? (no user)"]
 }
+
+invalid_problems(conf) := {p | some d in denies(change([review("lee", "APPROVED", 1)]), conf)
+	d.id == "approvals.invalid_setting"
+	some p in d.details.problems
+}
+
+test_settings_of_the_wrong_shape_are_named if {
+	invalid_problems({"approvals": true}) == {"approvals must be a mapping of settings"}
+	invalid_problems({"approvals": {"max_age_hours": 0}}) == {"approvals.max_age_hours must be a positive number"}
+	invalid_problems({"approvals": {"max_age_hours": -5}}) == {"approvals.max_age_hours must be a positive number"}
+	invalid_problems({"approvals": {"associations": "MEMBER"}}) == {"approvals.associations must be a list of strings"}
+	invalid_problems({"approvals": {"associations": ["MEMBER", 1]}}) == {
+		"approvals.associations must be a list of strings",
+	}
+}
+
+test_approvals_that_are_not_a_list_count_nothing if {
+	some d in denies(object.union(change([]), {"approvals": "lee"}), cfg)
+	d.id == "approvals.count"
+	d.details.count == 0
+}

@@ -136,3 +136,8 @@ test_section_without_required_denies_as_invalid if {
 test_explicitly_empty_required_list_requires_nothing if {
 	count(data.relgate.checks.deny) == 0 with input as {"checks": []} with data.config as {"checks": {"required": []}}
 }
+
+test_checks_given_as_text_are_no_evidence if {
+	ids(data.relgate.checks.deny) == {"checks.no_evidence"} with input as {"checks": "build: success"}
+		with data.config as cfg
+}

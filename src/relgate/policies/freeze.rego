@@ -20,6 +20,7 @@ well_formed(w) if {
 }
 
 deny contains {"msg": msg, "id": "freeze.active", "details": details} if {
+	listed
 	some w in windows
 	well_formed(w)
 	w.start_ns <= input.evaluated_at_ns

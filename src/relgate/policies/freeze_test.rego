@@ -85,3 +85,9 @@ test_thresholds_as_text_are_malformed if {
 		with data.config as {"freeze_windows": [textual]}
 	d.id == "freeze.malformed_window"
 }
+
+test_windows_given_as_text_deny if {
+	some d in data.relgate.freeze.deny with input as {"evaluated_at_ns": 1798200000000000000}
+		with data.config as {"freeze_windows": "2026-12-24/2026-12-27"}
+	d.id == "freeze.malformed_window"
+}

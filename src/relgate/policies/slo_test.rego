@@ -136,3 +136,13 @@ test_section_without_settings_takes_part_with_defaults if {
 	denied_ids([], {"slo": null}) == {"slo.no_evidence"}
 	denied_ids([slo("a", -0.01, false, false)], {"slo": null}) == {"slo.error_budget"}
 }
+
+test_section_that_is_not_a_mapping_denies_as_invalid if {
+	some d in outcome([slo("a", 0.5, false, false)], {"slo": "yes"}).deny
+	d.id == "slo.invalid_setting"
+	d.details.problems == ["slo must be a mapping of settings"]
+}
+
+test_slos_given_as_text_are_no_evidence if {
+	ids(data.relgate.slo.deny) == {"slo.no_evidence"} with input as {"slos": "all good"} with data.config as cfg
+}
