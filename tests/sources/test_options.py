@@ -125,7 +125,7 @@ def readme_sources_table() -> dict[str, set[str]]:
     for line in table.splitlines()[2:]:
         if not line.startswith("|"):
             break
-        cells = [c.strip() for c in line.strip("|").split("|")]
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
         # Options are the backticked names outside parentheses (which hold defaults and notes).
         rows[cells[0].strip("`")] = set(re.findall(r"`([a-z_]+)`", re.sub(r"\([^)]*\)", "", cells[-1])))
     return rows

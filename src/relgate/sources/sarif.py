@@ -9,17 +9,13 @@ look like a clean scan.
 
 from __future__ import annotations
 
-import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from relgate.context import severity_counts
 from relgate.errors import SourceError
 from relgate.sources.evidence import load_json
-from relgate.sources.interface import Evidence, GatherRequest, Source
-from relgate.sources.paths import matched_files
+from relgate.sources.findings import FindingsSource, ScanReport, refuse_other_format
 from relgate.sources.sarif_rules import (
     LEVELS,
     Rule,
@@ -41,25 +37,17 @@ _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\d+)\}")
 _MESSAGE_LIMIT = 1000
 
 
-@dataclass(frozen=True)
-class SarifReport:
-    """One SARIF file: the tools that wrote its runs, the findings that count, and tool failures accepted."""
-
-    tools: tuple[str, ...]
-    findings: tuple[dict[str, Any], ...]
-    failures: tuple[str, ...] = ()
-
-
 def parse_sarif(path: Path, allow_failed_runs: bool = False) -> list[dict[str, Any]]:
     """Findings in one SARIF file; suppressed, fixed and non-failing results are left out."""
     return list(read_sarif(path, allow_failed_runs).findings)
 
 
-def read_sarif(path: Path, allow_failed_runs: bool = False) -> SarifReport:
+def read_sarif(path: Path, allow_failed_runs: bool = False) -> ScanReport:
     """Read one SARIF file; a malformed log, or one whose tool reports a failure, raises SourceError."""
     log = Node(load_json(path), path)
     if not log.is_object():
         log.expected("a SARIF log (a JSON object)")
+    refuse_other_format(log, "a SARIF log", "a SARIF")
     version = log.need("version")
     if version.value != "2.1.0":
         version.expected('SARIF version "2.1.0"')
@@ -85,7 +73,7 @@ def read_sarif(path: Path, allow_failed_runs: bool = False) -> SarifReport:
                 findings.append(finding)
     if failures and not allow_failed_runs:
         raise SourceError(f"{failures[0]} (set allow_failed_runs: true on the source to accept a failed run)")
-    return SarifReport(tuple(dict.fromkeys(tools)), tuple(findings), tuple(failures))
+    return ScanReport(tuple(dict.fromkeys(tools)), tuple(findings), tuple(failures))
 
 
 def _run_failures(run: Node) -> list[str]:
@@ -260,36 +248,11 @@ def _finding(result: Node, run: Node, table: RuleTable, secret_taxa: frozenset[s
     return finding
 
 
-def allow_failed_runs(source: Source) -> bool:
-    value = source.spec.option("allow_failed_runs", False)
-    if not isinstance(value, bool):
-        raise SourceError(f"source {source.spec.name!r}: allow_failed_runs: expected true or false, found {value!r}")
-    return value
-
-
-def _relative(path: Path, base: Path) -> str:
-    return Path(os.path.relpath(path, base)).as_posix()
-
-
-class SarifSource(Source):
-    """`type: sarif` — every SARIF log the `paths` globs match, as vulnerability findings."""
+class SarifSource(FindingsSource):
+    """`type: sarif` — every SARIF log the `paths` globs match, as findings."""
 
     type_name = "sarif"
+    accepts_failed_runs = True
 
-    def collect(self, request: GatherRequest) -> Evidence:
-        accept_failures = allow_failed_runs(self)
-        findings: list[dict[str, Any]] = []
-        reports: list[dict[str, Any]] = []
-        for path in matched_files(self.spec):
-            report = read_sarif(path, accept_failures)
-            findings.extend(report.findings)
-            entry: dict[str, Any] = {
-                "path": _relative(path, self.spec.base_dir),
-                "tool": ", ".join(report.tools),
-                "findings": len(report.findings),
-            }
-            if report.failures:
-                entry["failed_runs"] = len(report.failures)
-            reports.append(entry)
-        counts = severity_counts(findings)
-        return {"vulnerabilities": {"findings": findings, "counts": counts, "reports": reports}}
+    def read(self, path: Path, allow_failed_runs: bool) -> ScanReport:
+        return read_sarif(path, allow_failed_runs)
