@@ -190,3 +190,32 @@ def test_policy_check_on_an_empty_directory() -> None:
     Path("none").mkdir()
     result = invoke("policy", "check", "none")
     assert result.exit_code == 2 and "contains no .rego file" in result.stderr
+
+
+PRINTS = """package t
+import rego.v1
+
+test_quiet if {
+\tprint("all good")
+}
+
+test_loud if {
+\tprint("wanted", 2, "got", 1)
+\t2 == 1
+}
+"""
+
+
+@pytest.mark.parametrize("engine", EMBEDDED_ENGINES)
+def test_print_output_is_shown_under_the_test_that_wrote_it(engine: str) -> None:
+    policies = str(write(Path("p"), t=PRINTS))
+    quiet = invoke("policy", "test", policies, "--engine", engine)
+    assert quiet.exit_code == 1
+    assert quiet.stdout.splitlines() == [
+        f"FAIL {engine} data.t.test_loud (p/t.rego:8)",
+        "    | p/t.rego:9: wanted 2 got 1",
+        f"{engine}: 1 passed, 1 failed",
+    ]
+    assert quiet.stderr == ""
+    verbose = invoke("policy", "test", policies, "--engine", engine, "-v")
+    assert "    | p/t.rego:5: all good" in verbose.stdout.splitlines()

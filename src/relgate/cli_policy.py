@@ -39,7 +39,7 @@ def policy_test(paths: tuple[str, ...], engine: str, run_regex: str | None, verb
     from relgate.cli import _guard
 
     def body() -> int:
-        runs = run_all(paths, engine, run_regex, coverage or coverage_min is not None, coverage_min)
+        runs = run_all(paths, engine, run_regex, coverage or coverage_min is not None, coverage_min, verbose)
         if as_json:
             click.echo(json.dumps({"engines": [run_json(run) for run in runs]}, indent=2))
         else:
@@ -59,7 +59,7 @@ def policy_test(paths: tuple[str, ...], engine: str, run_regex: str | None, verb
 
 
 def run_all(paths: tuple[str, ...], engine: str, run_regex: str | None, coverage: bool,
-            coverage_min: float | None) -> list[RegoTestRun]:
+            coverage_min: float | None, all_output: bool = False) -> list[RegoTestRun]:
     """Load once (policies and data files), then run on each requested engine."""
     from relgate.policy import BUILTIN, load_policies
     from relgate.policydata import is_data_file, load_policy_data
@@ -77,7 +77,8 @@ def run_all(paths: tuple[str, ...], engine: str, run_regex: str | None, coverage
     policies = load_policies(rego, Path.cwd(), include_tests=True)
     data = load_policy_data(Path(p) for p in paths if p != BUILTIN)
     engines = EMBEDDED_ENGINES if engine == "all" else (engine,)
-    return [run_tests(policies, data, name, pattern=pattern, coverage=coverage) for name in engines]
+    return [run_tests(policies, data, name, pattern=pattern, coverage=coverage, all_output=all_output)
+            for name in engines]
 
 
 def render(run: RegoTestRun, verbose: bool) -> str:
@@ -92,6 +93,7 @@ def render(run: RegoTestRun, verbose: bool) -> str:
         for case in result.cases:
             if verbose or not case.passed:
                 lines.append(terminal(f"    {'/'.join(case.key)}: {PASS if case.passed else FAIL}"))
+        lines.extend(terminal(f"    | {line}") for text in result.output for line in text.splitlines())
     lines.append(summary(run))
     if run.coverage is not None:
         lines.extend(coverage_lines(run.engine, run.coverage, verbose))
@@ -132,7 +134,7 @@ def result_json(result: RegoTestResult) -> dict[str, Any]:
         "package": result.test.package, "name": result.test.name, "file": result.test.file,
         "line": result.test.line, "status": result.status, "error": result.error,
         "cases": [{"key": list(c.key), "status": PASS if c.passed else FAIL} for c in result.cases],
-        "duration_ns": result.duration_ns,
+        "duration_ns": result.duration_ns, "output": list(result.output),
     }
 
 

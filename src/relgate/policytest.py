@@ -40,6 +40,7 @@ class RegoTestResult:
     error: str | None = None
     cases: tuple[CaseResult, ...] = ()
     duration_ns: int = 0
+    output: tuple[str, ...] = ()  # what the test's print() calls wrote
 
     @property
     def passed(self) -> bool:
@@ -102,8 +103,12 @@ def run_tests(
     *,
     pattern: re.Pattern[str] | None = None,
     coverage: bool = False,
+    all_output: bool = False,
 ) -> RegoTestRun:
-    """Run the test rules matching `pattern` (on OPA's full name, e.g. `data.pkg.test_x`) on one engine."""
+    """Run the test rules matching `pattern` (on OPA's full name, e.g. `data.pkg.test_x`) on one engine.
+
+    print() output is collected for the tests that did not pass (for every test with `all_output`).
+    """
     prepared, tests = prepare(policies)
     if not tests:
         raise PolicyError("no test_* rule found in the loaded .rego files")
@@ -130,7 +135,10 @@ def run_tests(
             reason = f"{test.name} is a function: a test takes no arguments"
             results.append(RegoTestResult(engine_name, test, ERROR, reason))
         else:
-            results.append(replace(_judge(engine_name, test, value_of[test], cases_of.get(test)), duration_ns=each))
+            result = replace(_judge(engine_name, test, value_of[test], cases_of.get(test)), duration_ns=each)
+            if all_output or result.status != PASS:
+                result = replace(result, output=_output(engine, test.query))
+            results.append(result)
     report = None
     if lines is not None:
         report = Coverage({path: FileCoverage(frozenset(lines.covered.get(path, ())),
@@ -188,7 +196,7 @@ def _evaluate(engine: Engine, queries: list[str], coverage: bool) -> tuple[list[
         if coverage:
             value, lines = engine.query_with_coverage(batch, None)
         else:
-            value, lines = engine.query(batch, None), None
+            (value, _), lines = engine.query_with_prints(batch, None), None  # prints come per test, below
         return [value[str(i)][0] if value[str(i)] else None for i in range(len(queries))], lines
     except EngineError as exc:
         if len(queries) == 1:
@@ -206,6 +214,14 @@ def _evaluate(engine: Engine, queries: list[str], coverage: bool) -> tuple[list[
         return values, None
     return values, LineCoverage({k: frozenset(v) for k, v in covered.items()},
                                 {k: frozenset(v) for k, v in missed.items()})
+
+
+def _output(engine: Engine, query: str) -> tuple[str, ...]:
+    """One test's print() output: the test runs again on its own, so the lines are its alone."""
+    try:
+        return engine.query_with_prints(query, None)[1]
+    except EngineError:
+        return ()
 
 
 def _judge(engine_name: str, test: RegoTest, value: Any, attempted: Any) -> RegoTestResult:

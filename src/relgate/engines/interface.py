@@ -72,6 +72,10 @@ class Engine(ABC):
         """Evaluate as `query` does and report the policy lines it ran (`relgate policy test --coverage`)."""
         raise EngineError(f"engine {self.name} does not report coverage (regorus and opa do)")
 
+    def query_with_prints(self, query: str, input_doc: Mapping[str, Any] | None) -> tuple[Any, tuple[str, ...]]:
+        """Evaluate as `query` does, and return what its print() calls wrote (`file:row: message`)."""
+        return self.query(query, input_doc), ()
+
     def provenance(self) -> str | None:
         """What decided, when it was not the policy files relgate loaded (e.g. an OPA's bundles)."""
         return None

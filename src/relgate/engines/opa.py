@@ -68,6 +68,11 @@ class OpaEngine(Engine):
     def query(self, query: str, input_doc: Mapping[str, Any] | None, now_ns: int | None = None) -> Any:
         return self._eval(query, input_doc, now_ns, coverage=False)
 
+    def query_with_prints(self, query: str, input_doc: Mapping[str, Any] | None) -> tuple[Any, tuple[str, ...]]:
+        start = len(self.prints)
+        value = self._eval(query, input_doc, None, coverage=False)
+        return value, tuple(self.prints[start:])
+
     def query_with_coverage(self, query: str, input_doc: Mapping[str, Any] | None) -> tuple[Any, LineCoverage]:
         value = self._eval(query, input_doc, None, coverage=True)
         files = (self._engine.last_coverage or {}).get("files") or {}

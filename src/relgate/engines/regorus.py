@@ -67,9 +67,16 @@ class RegorusEngine(Engine):
     def query(self, query: str, input_doc: Mapping[str, Any] | None, now_ns: int | None = None) -> Any:
         return _value(self._run(self._engine.clone(), query, input_doc, now_ns))
 
+    def query_with_prints(self, query: str, input_doc: Mapping[str, Any] | None) -> tuple[Any, tuple[str, ...]]:
+        engine = self._engine.clone()
+        engine.set_gather_prints(True)
+        raw = self._run(engine, query, input_doc, None)
+        return _value(raw), tuple(engine.take_prints())
+
     def query_with_coverage(self, query: str, input_doc: Mapping[str, Any] | None) -> tuple[Any, LineCoverage]:
         engine = self._engine.clone()
         engine.set_enable_coverage(True)
+        engine.set_gather_prints(True)  # kept off the terminal; query_with_prints reports them
         raw = self._run(engine, query, input_doc, None)
         files = json.loads(engine.get_coverage_report_as_json()).get("files", [])
         return _value(raw), LineCoverage(
