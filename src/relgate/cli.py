@@ -19,17 +19,48 @@ from relgate.cli_time import since_ns
 from relgate.config import load_config
 from relgate.decision import Decision
 from relgate.engines import ENGINE_NAMES
-from relgate.errors import RelgateError
+from relgate.errors import RelgateError, describe
 from relgate.gate import RunOptions, evaluate, gather_context, run_check
-from relgate.output import FORMATS
-from relgate.output.escape import terminal
+from relgate.output import FORMATS, render
+from relgate.output.escape import json_text, terminal
 from relgate.output.github import publish, run_url_from
+from relgate.redact import remember_env, scrub, scrub_value
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _fail(message: str) -> None:
-    click.echo(f"relgate: error: {terminal(message)}", err=True)
+    """The one way an error reaches the user: one line, secrets masked, nothing a terminal or runner acts on."""
+    click.echo(f"relgate: error: {terminal(scrub(message))}", err=True)
+
+
+def _unexpected(exc: Exception) -> None:
+    """Any exception no command handled: still one line and exit 2 (RELGATE_DEBUG=1 adds the traceback)."""
+    if os.environ.get("RELGATE_DEBUG"):
+        traceback.print_exc()
+    if isinstance(exc, OSError | UnicodeError | RecursionError | MemoryError):
+        _fail(describe(exc))
+    else:
+        _fail(f"internal error (a bug in relgate; the gate did not decide): {describe(exc)}")
+
+
+class _Guarded(click.Group):
+    """The top-level group: whatever a command raises ends as one line on stderr and exit 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            exc.exit_code = 2  # a usage or file error is an error, never "deny" (1)
+            raise
+        except (click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except RelgateError as exc:
+            _fail(str(exc))
+            sys.exit(2)
+        except Exception as exc:
+            _unexpected(exc)
+            sys.exit(2)
 
 
 def _config_option(func: F) -> F:
@@ -76,6 +107,8 @@ def parse_outputs(outputs: Sequence[str], as_json: bool = False) -> list[tuple[s
             raise RelgateError(f"--output {item!r}: expected FORMAT=PATH, e.g. json=decision.json")
         if name not in FORMATS:
             raise RelgateError(f"--output {item!r}: unknown format {name!r} (known: {', '.join(FORMATS)})")
+        if path != "-" and Path(path).is_dir():
+            raise RelgateError(f"--output {item!r}: {path} is a directory; name a file, e.g. {name}={path}/out")
         parsed.append((name, path))
     if sum(1 for _, path in parsed if path == "-") > 1:
         raise RelgateError("--output: only one format can go to stdout ('-')")
@@ -85,7 +118,7 @@ def parse_outputs(outputs: Sequence[str], as_json: bool = False) -> list[tuple[s
 def _emit(decision: Decision, outputs: list[tuple[str, str]]) -> None:
     """Write the requested formats; the text verdict goes to stdout unless stdout is taken."""
     stdout_taken = any(path == "-" for _, path in outputs)
-    text = FORMATS["text"]().render(decision, colour=(sys.stderr if stdout_taken else sys.stdout).isatty())
+    text = render("text", decision, colour=(sys.stderr if stdout_taken else sys.stdout).isatty())
     click.echo(text, nl=False, err=stdout_taken)
     write_outputs(decision, outputs)
 
@@ -93,13 +126,16 @@ def _emit(decision: Decision, outputs: list[tuple[str, str]]) -> None:
 def write_outputs(decision: Decision, outputs: list[tuple[str, str]]) -> None:
     """Render each FORMAT=PATH; `github` also appends the job summary and step outputs."""
     for name, path in outputs:
-        rendered = FORMATS[name]().render(decision)
+        rendered = render(name, decision)
         if path == "-":
             click.echo(rendered, nl=False)
         else:
             target = Path(path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(rendered, encoding="utf-8")
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(rendered, encoding="utf-8")
+            except OSError as exc:
+                raise RelgateError(f"--output {name}={path}: cannot write: {exc.strerror or exc}") from None
         if name == "github":
             publish(decision, os.environ, run_url_from(os.environ))
 
@@ -117,17 +153,17 @@ def _guard(func: Callable[[], int]) -> None:
     except RelgateError as exc:
         _fail(str(exc))
         sys.exit(2)
-    except Exception:
-        traceback.print_exc()
-        _fail("internal error (a bug in relgate); the gate did not decide")
+    except Exception as exc:
+        _unexpected(exc)
         sys.exit(2)
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="relgate")
 def main() -> None:
     """relgate: a policy-as-code release gate. Exit codes: 0 allow, 1 deny, 2 error."""
+    remember_env(os.environ)
 
 
 @main.command()
@@ -153,7 +189,7 @@ def check(config_path: str, audit_log: str | None, store: str | None, no_audit: 
         _emit(run.decision, outputs)
         _report_errors(run.decision)
         for note in run.notes:
-            click.echo(f"relgate: warning: {terminal(note)}", err=True)
+            click.echo(f"relgate: warning: {terminal(scrub(note))}", err=True)
         return run.decision.exit_code
 
     _guard(body)
@@ -172,7 +208,7 @@ def context(config_path: str, **flags: Any) -> None:
         env = dict(os.environ)
         config = load_config(config_path, env)
         doc, runs = gather_context(config, RunOptions(**flags), env)
-        click.echo(json.dumps(doc, indent=2))
+        click.echo(json_text(scrub_value(doc)))
         failed = [r for r in runs if r.failed_required]
         for run in failed:
             _fail(f"required source {run.spec.name!r} failed: {run.error}")
@@ -214,6 +250,10 @@ def _read_json(path: Path) -> Any:
         raise RelgateError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except json.JSONDecodeError as exc:
         raise RelgateError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    except UnicodeDecodeError as exc:
+        raise RelgateError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except RecursionError:
+        raise RelgateError(f"{path}: JSON nested too deeply to read") from None
 
 
 @main.group()
@@ -237,7 +277,7 @@ def policy_check(paths: tuple[str, ...], engine: str) -> None:
         compiled = make_engine(engine)
         compiled.load(policies, {})
         compiled.query("data.relgate", {})
-        click.echo(f"ok: {len(policies.modules)} module(s) compiled with {engine} ({policies.digest})")
+        click.echo(terminal(f"ok: {len(policies.modules)} module(s) compiled with {engine} ({policies.digest})"))
         return 0
 
     _guard(body)
@@ -274,12 +314,12 @@ def replay_command(log_path: str | None, store_url: str | None, config_path: str
         records = (record for _, record in open_store(url).records())
         report = replay(records, policies, engine_name=engine, config=config, since_ns=since_ns(since))
         if as_json:
-            click.echo(json.dumps(report.to_json(), indent=2))
+            click.echo(json_text(scrub_value(report.to_json())))
         else:
             for flip in report.flips:
                 rules = ", ".join(flip.rules) or "(no rule changed; enforcement or waivers did)"
-                click.echo(terminal(f"FLIP {flip.time} {flip.record_id} {flip.service}/{flip.environment}: "
-                                    f"{flip.before} -> {flip.after} [{rules}]"))
+                click.echo(terminal(scrub(f"FLIP {flip.time} {flip.record_id} {flip.service}/{flip.environment}: "
+                                          f"{flip.before} -> {flip.after} [{rules}]")))
             click.echo(f"{report.replayed} decision(s) replayed in {report.seconds:.2f}s, "
                        f"{len(report.flips)} would flip, {report.skipped} skipped (no replay data)")
         return 1 if fail_on_flip and report.flips else 0

@@ -45,7 +45,10 @@ def policy_test(paths: tuple[str, ...], engine: str, run_regex: str | None, verb
         else:
             for run in runs:
                 click.echo(render(run, verbose), nl=False)
-        code = 0
+        differences = disagreements(runs)
+        for line in differences:
+            click.echo(terminal(line), err=as_json)
+        code = 1 if differences else 0
         for run in runs:
             failing = run.counts[FAIL] + run.counts[ERROR] + (0 if exit_zero_on_skipped else run.counts[SKIPPED])
             code = max(code, 1 if failing else 0)
@@ -79,6 +82,22 @@ def run_all(paths: tuple[str, ...], engine: str, run_regex: str | None, coverage
     engines = EMBEDDED_ENGINES if engine == "all" else (engine,)
     return [run_tests(policies, data, name, pattern=pattern, coverage=coverage, all_output=all_output)
             for name in engines]
+
+
+def disagreements(runs: list[RegoTestRun]) -> list[str]:
+    """Tests whose outcome (or cases) differ between engines: one engine is getting Rego wrong."""
+    if len(runs) < 2:
+        return []
+    seen: dict[str, dict[str, str]] = {}
+    for run in runs:
+        for result in run.results:
+            cases = ",".join(f"{'/'.join(c.key)}={PASS if c.passed else FAIL}" for c in result.cases)
+            seen.setdefault(result.test.shown, {})[run.engine] = result.status + (f" [{cases}]" if cases else "")
+    lines = [f"DIFFER {name}: " + ", ".join(f"{engine} {status}" for engine, status in by_engine.items())
+             for name, by_engine in seen.items() if len(set(by_engine.values())) > 1]
+    if lines:
+        lines.append(f"{' and '.join(r.engine for r in runs)} disagree on {len(lines)} test(s)")
+    return lines
 
 
 def render(run: RegoTestRun, verbose: bool) -> str:

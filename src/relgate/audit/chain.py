@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from relgate.errors import AuditError
+from relgate.redact import looks_like_key_material
 
 SEQ, PREV, STREAM, HASH, SIG, KEYID = (
     "relgateseq", "relgateprev", "relgatestream", "relgatehash", "relgatesig", "relgatekeyid",
@@ -79,7 +80,8 @@ def _pem(value: str, what: str) -> bytes:
     try:
         return Path(os.path.expanduser(value)).read_bytes()
     except OSError as exc:
-        raise AuditError(f"{what}: cannot read key file {value!r}: {exc.strerror or exc}") from None
+        shown = "" if looks_like_key_material(value) else f" {value!r}"  # never echo key material
+        raise AuditError(f"{what}: cannot read key file{shown}: {exc.strerror or exc}") from None
 
 
 def load_signing_key(value: str, what: str = "signing key") -> Ed25519PrivateKey:

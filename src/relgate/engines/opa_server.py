@@ -16,6 +16,7 @@ import requests
 
 from relgate.engines.interface import Engine, PolicySet
 from relgate.errors import ConfigError, EngineError, PolicyError
+from relgate.outbound import CrossOriginRedirect, bind_to_origin, checked_token
 
 try:
     from opa_client.errors import ConnectionsError, RegoParseError
@@ -42,7 +43,7 @@ class OpaServerEngine(Engine):
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ConfigError(f"opa.url: expected http(s)://host:port of an OPA server, got {url!r}")
         port = parsed.port or (443 if parsed.scheme == "https" else 8181)
-        token = settings.get("token") or None
+        token = checked_token(str(settings["token"]), "opa.token") if settings.get("token") else None
         self.push = bool(settings.get("push", True))
         self.bundles: dict[str, str] = {}
         self._client = OpaClient(
@@ -52,6 +53,7 @@ class OpaServerEngine(Engine):
         if parsed.scheme == "https" and settings.get("ca"):
             self._client._session.verify = str(settings["ca"])
         self._where = f"{parsed.scheme}://{parsed.hostname}:{port}"
+        bind_to_origin(self._client._session, self._where)  # the token never follows a redirect elsewhere
 
     def load(self, policies: PolicySet, data: Mapping[str, Any]) -> None:
         if not self.push:
@@ -112,6 +114,8 @@ def _short(exc: Exception) -> str:
         except ValueError:
             message = ""
         return f"HTTP {exc.response.status_code}" + (f" ({str(message)[:200]})" if message else "")
+    if isinstance(exc, CrossOriginRedirect):
+        return str(exc)
     if isinstance(exc, requests.ConnectionError | ConnectionsError):
         return "cannot connect"
     if isinstance(exc, requests.Timeout):
