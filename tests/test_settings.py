@@ -256,3 +256,14 @@ def test_the_settings_tables_in_the_docs_are_generated_from_the_schemas() -> Non
     start = text.index("<!-- settings:start")
     body = text[text.index("-->", start) + 4:text.index("<!-- settings:end -->")]
     assert body == reference()
+
+
+def test_schema_files_are_not_loaded_as_policy_data(tmp_path: Path) -> None:
+    """`relgate policy test` loads JSON beside policies as data, as `opa test` does; schemas are not data."""
+    from relgate.policydata import load_policy_data
+
+    user_policy(tmp_path)
+    (tmp_path / "team" / "deploy_window.schema.json").write_text(json.dumps(SCHEMA))
+    (tmp_path / "team" / "other.schema.json").write_text(json.dumps({"type": "array"}))
+    (tmp_path / "team" / "owners.json").write_text(json.dumps({"owners": ["lee"]}))
+    assert load_policy_data([tmp_path / "team"]) == {"owners": ["lee"]}

@@ -264,20 +264,35 @@ def policy() -> None:
 @policy.command(name="check")
 @click.argument("paths", nargs=-1)
 @click.option("--engine", type=click.Choice(ENGINE_NAMES), default="regorus", show_default=True)
-def policy_check(paths: tuple[str, ...], engine: str) -> None:
-    """Compile policies and report errors as file:line: message (exit 2).
+@click.option("--v0-compatible", is_flag=True, help="Read the policies as Rego v0 (as OPA's --v0-compatible).")
+@click.option("--allow-builtin", "allowed", multiple=True, metavar="NAME",
+              help="Allow a non-deterministic built-in (as evaluation.allow_builtins). Repeatable.")
+def policy_check(paths: tuple[str, ...], engine: str, v0_compatible: bool, allowed: tuple[str, ...]) -> None:
+    """Compile policies, check the built-ins they call and their deny/warn shapes; errors as file:line (exit 2).
 
-    Example: relgate policy check my-policies/
+    Example: relgate policy check my-policies/ --engine regorus
     """
-    from relgate.engines import make_engine
+    from relgate.engines import engine_options, make_engine
+    from relgate.engines.capabilities import CapabilityError
     from relgate.policy import load_policies
 
     def body() -> int:
-        policies = load_policies(paths or ("builtin",), Path.cwd(), include_tests=True)
-        compiled = make_engine(engine)
-        compiled.load(policies, {})
+        locations = paths or ("builtin",)
+        versions = {location: "v0" for location in locations} if v0_compatible else None
+        policies = load_policies(locations, Path.cwd(), include_tests=True, rego_versions=versions)
+        compiled = make_engine(engine, options=engine_options({"allow_builtins": list(allowed)}))
+        try:
+            report = compiled.load(policies, {})
+        except CapabilityError as exc:
+            for problem in exc.problems:
+                _fail(problem)
+            return 2
         compiled.query("data.relgate", {})
         click.echo(terminal(f"ok: {len(policies.modules)} module(s) compiled with {engine} ({policies.digest})"))
+        click.echo(f"built-ins called: {', '.join(report.builtins) or '(none)'}")
+        click.echo(terminal(f"gate packages: {', '.join(report.packages) or '(none)'}"))
+        for warning in report.warnings:
+            click.echo(f"relgate: warning: {terminal(warning)}", err=True)
         return 0
 
     _guard(body)

@@ -52,6 +52,9 @@ class Config:
     service: str
     environment: str
     policies: tuple[str, ...] = ("builtin",)
+    rego_versions: Mapping[str, str] = field(default_factory=dict)
+    packages: tuple[str, ...] = ()
+    evaluation: Mapping[str, Any] = field(default_factory=dict)
     data: Mapping[str, Any] = field(default_factory=dict)
     sources: tuple[SourceSpec, ...] = ()
     enforcement: Mapping[str, str] = field(default_factory=dict)
@@ -102,7 +105,8 @@ def load_config(path: str | Path, env: Mapping[str, str]) -> Config:
     validator = Validator(origins)
     document = _validate(expanded, validator, where)
     resolved = config_path.resolve()
-    scan = scan_policies(document.get("policies", [BUILTIN]), resolved.parent)
+    locations = [p if isinstance(p, str) else p["path"] for p in document.get("policies", [BUILTIN])]
+    scan = scan_policies(locations, resolved.parent)
     data = check_data(document.get("data", {}), scan, validator, where)
     return _build(document, data, resolved, where)
 
@@ -213,7 +217,11 @@ def _build(doc: dict[str, Any], data: dict[str, Any], path: Path, where: str) ->
         path=path,
         service=doc.get("service", ""),
         environment=doc.get("environment", ""),
-        policies=tuple(doc.get("policies", ["builtin"])),
+        policies=tuple(p if isinstance(p, str) else p["path"] for p in doc.get("policies", ["builtin"])),
+        rego_versions={p["path"]: p["rego_version"] for p in doc.get("policies", []) if isinstance(p, dict)
+                       and "rego_version" in p},
+        packages=tuple(doc.get("packages", [])),
+        evaluation=dict(doc.get("evaluation", {})),
         data=with_ns_twins(data),
         sources=tuple(specs),
         enforcement=dict(doc.get("enforcement", {})),

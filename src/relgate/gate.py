@@ -14,7 +14,8 @@ from relgate.audit.writer import append_decision
 from relgate.config import Config
 from relgate.context import build_context, validate_context
 from relgate.decision import Decision, Mode
-from relgate.engines import make_engine
+from relgate.engines import engine_options, make_engine
+from relgate.engines.interface import LoadReport, RuleOutcome
 from relgate.errors import ConfigError, RelgateError
 from relgate.gather import SourceRun, run_sources
 from relgate.policy import BUILTIN, load_policies
@@ -144,12 +145,13 @@ def evaluate(
     outcomes: tuple[Any, ...] = ()
     try:
         validate_context(context)
-        policies = load_policies(config.policies, config.base_dir)
+        policies = load_policies(config.policies, config.base_dir, rego_versions=config.rego_versions)
         digest = policies.digest
         _require_participation(config)
-        engine = make_engine(engine_name, config.opa)
-        engine.load(policies, {"config": dict(config.data), "waivers": book.policy_data()})
-        outcomes = engine.evaluate(context)
+        engine = make_engine(engine_name, config.opa,
+                             engine_options(config.evaluation, config.packages, str(config.path)))
+        report = engine.load(policies, {"config": dict(config.data), "waivers": book.policy_data()})
+        outcomes = engine.evaluate(context) + _load_warnings(report)
         digest = engine.provenance() or digest
         if not outcomes:
             errors.append("no relgate.* policy package defines deny or warn")
@@ -179,6 +181,13 @@ def remember_secrets(config: Config, env: Mapping[str, str]) -> None:
     remember_env(env)
     remember_in({"sources": [dict(s.options) for s in config.sources], "opa": dict(config.opa),
                  "sinks": list(config.sinks), "data": dict(config.data)})
+
+
+def _load_warnings(report: LoadReport) -> tuple[RuleOutcome, ...]:
+    """What loading found worth saying (a package that will not be evaluated) becomes a gate warning."""
+    if not report.warnings:
+        return ()
+    return (RuleOutcome("relgate", (), tuple({"msg": w, "id": "relgate.not_evaluated"} for w in report.warnings)),)
 
 
 def _require_participation(config: Config) -> None:

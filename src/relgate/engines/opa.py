@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from relgate.engines.interface import Engine, LineCoverage, PolicySet
+from relgate.engines.v0 import as_v1
 from relgate.errors import EngineError, PolicyError
 
 INSTALL = "python -m pip install --no-deps --ignore-requires-python opa-golib-python-bindings==0.4.4"
@@ -45,7 +46,8 @@ class OpaEngine(Engine):
         self._now: int | None = None
         self.prints: list[str] = []
 
-    def load(self, policies: PolicySet, data: Mapping[str, Any]) -> None:
+    def compile(self, policies: PolicySet, data: Mapping[str, Any]) -> None:
+        policies = as_v1(policies)
         engine = self._bindings()
         engine.print_handler = lambda message, location: self.prints.append(f"{location}: {message}")
         engine.register_function(CLOCK, self._clock, arity=0)

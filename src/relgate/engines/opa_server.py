@@ -14,7 +14,9 @@ from urllib.parse import urlparse
 
 import requests
 
-from relgate.engines.interface import Engine, PolicySet
+from relgate.engines.interface import Engine, LoadReport, PolicySet, RuleOutcome
+from relgate.engines.results import GATE_ROOT, ResultRule, check_elements, in_gate
+from relgate.engines.v0 import as_v1
 from relgate.errors import ConfigError, EngineError, PolicyError
 from relgate.outbound import CrossOriginRedirect, bind_to_origin, checked_token
 
@@ -34,6 +36,7 @@ def policy_id(path: str) -> str:
 
 class OpaServerEngine(Engine):
     name = "opa-server"
+    pins_time = False  # the data API evaluates with the server's clock
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         if OpaClient is None:
@@ -55,9 +58,15 @@ class OpaServerEngine(Engine):
         self._where = f"{parsed.scheme}://{parsed.hostname}:{port}"
         bind_to_origin(self._client._session, self._where)  # the token never follows a redirect elsewhere
 
-    def load(self, policies: PolicySet, data: Mapping[str, Any]) -> None:
+    def load(self, policies: PolicySet, data: Mapping[str, Any]) -> LoadReport:
+        """With `push: false` the server's own bundles decide: relgate's files are not checked or sent."""
         if not self.push:
-            return
+            self._rules = ()
+            return LoadReport()
+        return super().load(policies, data)
+
+    def compile(self, policies: PolicySet, data: Mapping[str, Any]) -> None:
+        policies = as_v1(policies)
         try:
             for module in policies.modules:
                 self._client.update_policy_from_string(module.text, policy_id(module.path), rego_compat=False)
@@ -73,6 +82,26 @@ class OpaServerEngine(Engine):
         if self.push or not self.bundles:
             return None
         return "opa-bundles:" + ",".join(f"{name}@{rev}" for name, rev in sorted(self.bundles.items()))
+
+    def evaluate(self, input_doc: Mapping[str, Any]) -> tuple[RuleOutcome, ...]:
+        """One data request per package root; a set arrives as a JSON array (the parse already checked heads)."""
+        if not self.push:
+            tree = self.query(f"data.{GATE_ROOT}", input_doc)
+            return tuple(_tree_outcomes(tree if isinstance(tree, dict) else {}, (GATE_ROOT,)))
+        rules: tuple[ResultRule, ...] = self._rules or ()
+        roots = {GATE_ROOT if in_gate(r.package_name) else r.package_name for r in rules}
+        trees = {root: self.query(f"data.{root}", input_doc) for root in sorted(roots)}
+        found: dict[str, dict[str, tuple[Any, ...]]] = {}
+        for rule in rules:
+            root = GATE_ROOT if in_gate(rule.package_name) else rule.package_name
+            node: Any = trees[root]
+            for segment in rule.package[len(root.split(".")):]:
+                node = node.get(segment) if isinstance(node, dict) else None
+            value = node.get(rule.rule) if isinstance(node, dict) else None
+            kind = "set" if isinstance(value, list) else _kind(value)
+            elements = () if value is None else check_elements(rule.package_name, rule.rule, kind, value)
+            found.setdefault(rule.package_name, {})[rule.rule] = elements
+        return tuple(RuleOutcome(p, r.get("deny", ()), r.get("warn", ())) for p, r in found.items())
 
     def _put_data(self, key: str, value: Any) -> None:
         # The client's update_or_create_data accepts only objects; `waivers` is a list,
@@ -95,6 +124,25 @@ class OpaServerEngine(Engine):
         bundles = provenance.get("bundles") or {}
         self.bundles = {name: str(info.get("revision", "")) for name, info in bundles.items()}
         return body.get("result")
+
+
+def _tree_outcomes(tree: Mapping[str, Any], prefix: tuple[str, ...]) -> list[RuleOutcome]:
+    """With the server's own bundles there is no parse to go by: every deny/warn under the tree counts."""
+    found: dict[str, tuple[Any, ...]] = {}
+    package = ".".join(prefix)
+    for rule in ("deny", "warn"):
+        if rule in tree:
+            value = tree[rule]
+            found[rule] = check_elements(package, rule, "set" if isinstance(value, list) else _kind(value), value)
+    outcomes = [RuleOutcome(package, found.get("deny", ()), found.get("warn", ()))] if found else []
+    for key, value in sorted(tree.items()):
+        if isinstance(value, dict) and key not in ("deny", "warn"):
+            outcomes.extend(_tree_outcomes(value, (*prefix, key)))
+    return outcomes
+
+
+def _kind(value: Any) -> str:
+    return {dict: "object", str: "string", bool: "boolean", type(None): "null"}.get(type(value), "number")
 
 
 def _compile_error(exc: RegoParseError, policies: PolicySet) -> str:

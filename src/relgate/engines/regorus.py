@@ -40,7 +40,8 @@ def new_engine() -> Any:
     return engine
 
 
-def _is_panic(exc: BaseException) -> bool:
+def is_panic(exc: BaseException) -> bool:
+    """A Rust panic reaches Python as pyo3's PanicException, a BaseException."""
     return type(exc).__name__ == "PanicException"
 
 
@@ -50,15 +51,16 @@ class RegorusEngine(Engine):
     def __init__(self) -> None:
         self._engine = new_engine()
 
-    def load(self, policies: PolicySet, data: Mapping[str, Any]) -> None:
+    def compile(self, policies: PolicySet, data: Mapping[str, Any]) -> None:
         engine = new_engine()
         for module in policies.modules:
+            engine.set_rego_v0(module.rego_version == "v0")
             try:
                 engine.add_policy(module.path, module.text)
             except RuntimeError as exc:
                 raise PolicyError(describe_error(str(exc))) from None
             except BaseException as exc:
-                if not _is_panic(exc):
+                if not is_panic(exc):
                     raise
                 raise PolicyError(f"{module.path}: regorus panicked parsing it: {str(exc)[:200]}") from None
         engine.add_data_json(json.dumps(data))
@@ -94,7 +96,7 @@ class RegorusEngine(Engine):
         except RuntimeError as exc:
             raise EngineError(f"regorus: {describe_error(str(exc))}") from None
         except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException (a BaseException)
-            if not _is_panic(exc):
+            if not is_panic(exc):
                 raise
             raise EngineError(f"regorus panicked evaluating {query}: {str(exc)[:200]}") from None
 
