@@ -22,7 +22,7 @@ POLICY = PolicySet((PolicyModule("numbers.rego", """package relgate.numbers
 import rego.v1
 
 deny contains {
-	"lt": input.a < input.b, "eq": input.a == input.b, "gt": input.b > input.a,
+	"msg": "numbers", "lt": input.a < input.b, "eq": input.a == input.b, "gt": input.b > input.a,
 	"sum": input.a + input.b, "diff": input.a - input.b, "abs": abs(input.a),
 	"max": max([input.a, input.b]), "set": count({input.a, input.b}),
 	"marshal": json.marshal([input.a, input.b]), "printed": sprintf("%v", [input.a]),
