@@ -173,7 +173,7 @@ def test_integral_floats_are_integers(tmp_path: Path) -> None:
 
 def test_a_section_no_policy_reads_is_refused_with_builtin_only(tmp_path: Path) -> None:
     message = refused(tmp_path, {"tests": {"min_pass_rate": 0.9}, "webhook": {"url": "x"}})
-    assert message.startswith("data.webhook: unknown data section 'webhook': no loaded policy reads it")
+    assert message.startswith("data.webhook: unknown data section 'webhook': no loaded policy mentions it")
 
 
 # A user policy package with its own settings.
@@ -267,3 +267,10 @@ def test_schema_files_are_not_loaded_as_policy_data(tmp_path: Path) -> None:
     (tmp_path / "team" / "other.schema.json").write_text(json.dumps({"type": "array"}))
     (tmp_path / "team" / "owners.json").write_text(json.dumps({"owners": ["lee"]}))
     assert load_policy_data([tmp_path / "team"]) == {"owners": ["lee"]}
+
+
+def test_a_policy_taking_data_config_whole_may_read_any_section(tmp_path: Path) -> None:
+    user_policy(tmp_path, rego="package relgate.team\nimport rego.v1\n\nwarn contains sprintf(\"%v\", [data.config])\n")
+    assert load(tmp_path, {"anything": {"x": 1}}, policies=["team"]) == {"anything": {"x": 1}}
+    user_policy(tmp_path, rego="package relgate.team\nimport rego.v1\n\nwarn contains data.config.other.x\n")
+    assert "data.anything: unknown data section 'anything'" in refused(tmp_path, {"anything": {}}, policies=["team"])

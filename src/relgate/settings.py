@@ -179,15 +179,19 @@ def check_data(data: Mapping[str, Any], scan: PolicyScan, validator: Validator, 
         else:
             known = sorted(scan.schemas)
             raise ConfigError(f"{where}:{at}: unknown data section {section!r}{suggest(section, known)}: "
-                              f"no loaded policy reads it (sections with a schema: {', '.join(known) or 'none'})")
+                              f"no loaded policy mentions it (sections with a schema: {', '.join(known) or 'none'})")
     if scan.schemas.get("freeze_windows") is library_schemas().get("freeze_windows"):
         _check_freeze_windows(out.get("freeze_windows"), where)
     return out
 
 
+_WHOLE_CONFIG = re.compile(r"\bdata\.config\b(?!\s*[.\[])")
+
+
 def _mentioned(section: str, texts: tuple[str, ...]) -> bool:
+    """A policy names the section, or takes `data.config` whole (and may read any section)."""
     word = re.compile(rf"(?<![\w]){re.escape(section)}(?![\w])")
-    return any(word.search(text) for text in texts)
+    return any(word.search(text) or _WHOLE_CONFIG.search(text) for text in texts)
 
 
 def _check_freeze_windows(windows: Any, where: str) -> None:
