@@ -25,6 +25,7 @@ from relgate.output import FORMATS, render
 from relgate.output.escape import json_text, terminal
 from relgate.output.github import check_publishable, publish, run_url_from
 from relgate.redact import remember_env, scrub, scrub_value
+from relgate.sources.evidence import read_bytes
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -246,16 +247,18 @@ def eval_command(config_path: str, context_path: str, **flags: Any) -> None:
 
 
 def _read_json(path: Path) -> Any:
+    """A saved JSON document: a regular file of bounded size (a FIFO cannot block), parsed or named."""
+    raw = read_bytes(path)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RelgateError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        return json.loads(raw.decode("utf-8"))
     except json.JSONDecodeError as exc:
         raise RelgateError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
     except UnicodeDecodeError as exc:
         raise RelgateError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     except RecursionError:
         raise RelgateError(f"{path}: JSON nested too deeply to read") from None
+    except ValueError as exc:  # an integer with thousands of digits
+        raise RelgateError(f"{path}: invalid JSON: {exc}") from None
 
 
 @main.group()
