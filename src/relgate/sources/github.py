@@ -7,12 +7,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from relgate.errors import SourceError
+from relgate.errors import SourceError, describe
+from relgate.sources.evidence import read_bytes
 from relgate.sources.github_api import GithubClient
 from relgate.sources.interface import Evidence, GatherRequest, Source
 from relgate.timeutil import is_rfc3339, parse_ns, with_ns_twins
 
 DEFAULT_API = "https://api.github.com"
+EVENT_MAX_BYTES = 64 * 1024 * 1024  # Actions caps event payloads far below this
 # A later COMMENTED review does not withdraw an approval; these states do.
 _DECIDING_STATES = {"APPROVED", "CHANGES_REQUESTED", "DISMISSED"}
 _STATUS_CONCLUSION = {"success": "success", "failure": "failure", "error": "failure"}
@@ -213,9 +215,11 @@ def _event_payload(env: Mapping[str, str]) -> Any:
     if not path:
         return None
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise SourceError(f"GITHUB_EVENT_PATH {path}: cannot read the event payload: {exc}") from None
+        return json.loads(read_bytes(Path(path), EVENT_MAX_BYTES))
+    except SourceError as exc:
+        raise SourceError(f"GITHUB_EVENT_PATH: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise SourceError(f"GITHUB_EVENT_PATH {path}: cannot read the event payload: {describe(exc)}") from None
 
 
 def _deployment_sha(payload: Any) -> str:
