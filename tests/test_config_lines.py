@@ -101,4 +101,4 @@ def test_every_key_is_found_on_the_line_that_names_it(document: dict[str, Any], 
         assert span.end_line > span.line or span.end_column > span.column
         last = path.rpartition(".")[2]
         if not last.endswith("]"):
-            assert lines[span.line - 1][span.column - 1:].startswith(last), (path, text)
+            assert lines[span.line - 1][span.column - 1:].lstrip("'\"").startswith(last), (path, text)
