@@ -52,8 +52,8 @@ class _Guarded(click.Group):
         try:
             return super().invoke(ctx)
         except click.ClickException as exc:
-            exc.exit_code = 2  # a usage or file error is an error, never "deny" (1)
-            raise
+            exc.show()
+            sys.exit(2)  # a usage or file error is an error, never "deny" (1)
         except (click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except RelgateError as exc:
@@ -66,8 +66,8 @@ class _Guarded(click.Group):
 
 def _config_option(func: F) -> F:
     return click.option(
-        "--config", "config_path", default="relgate.yaml", show_default=True,
-        type=click.Path(dir_okay=False), help="Path to relgate.yaml.",
+        # A plain string: the config loader refuses directories and FIFOs in one line of its own.
+        "--config", "config_path", default="relgate.yaml", show_default=True, help="Path to relgate.yaml.",
     )(func)
 
 
