@@ -12,6 +12,7 @@ from relgate.audit.chain import digest_of
 from relgate.audit.store import open_store
 from relgate.audit.writer import append_decision
 from relgate.config import Config
+from relgate.config_lines import place_in_config
 from relgate.context import build_context, validate_context, validated_runs
 from relgate.decision import Decision, Mode
 from relgate.engines import engine_options, make_engine
@@ -160,7 +161,7 @@ def evaluate(
         errors.append(str(exc))
     vulnerabilities = context.get("vulnerabilities")
     findings = vulnerabilities.get("findings", []) if isinstance(vulnerabilities, dict) else []
-    return scrub_value(judge(
+    decision = judge(
         outcomes,
         book=book,
         levels=config.enforcement,
@@ -173,7 +174,9 @@ def evaluate(
         evaluated_at=format_ns(at_ns),
         policy_digest=digest,
         engine=engine_name,
-    ))
+    )
+    workspace = Path(env.get("GITHUB_WORKSPACE") or Path.cwd())
+    return scrub_value(place_in_config(decision, config.path, workspace))
 
 
 def remember_secrets(config: Config, env: Mapping[str, str]) -> None:
