@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from relgate.config import load_config
-from relgate.serve import api, flagger, github_endpoint, health, openapi
+from relgate.serve import api, console, flagger, github_endpoint, health, openapi
 from relgate.serve.dispatcher import Dispatcher
 from relgate.serve.github_app import GithubApp
 from relgate.serve.ledger import Ledger
@@ -67,6 +67,15 @@ def create_app(config_path: str, env: Mapping[str, str] | None = None) -> Starle
         Route("/v1/gate", api.gate),
         Route("/v1/check", api.check, methods=["POST"]),
         Route("/v1/decisions/{id}", api.decision),
+        Route("/", console.home),
+        Route("/console.css", console.stylesheet),
+        Route("/login", console.login, methods=["GET", "POST"]),
+        Route("/logout", console.logout, methods=["POST"]),
+        Route("/decisions", console.decisions),
+        Route("/decisions/{id}", console.decision),
+        Route("/decisions/{id}/raw", console.raw),
+        Route("/reports", console.reports),
+        Route("/verify", console.verify_page),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: _http_error})
     app.state.service = service
