@@ -44,6 +44,7 @@ class RunOptions:
     audit_log: Path | None = None
     store: str | None = None
     audit: bool = True
+    change: Mapping[str, Any] | None = None  # change facts a caller knows (relgate serve: from the webhook)
 
     def __post_init__(self) -> None:
         if self.mode is not None and self.mode not in {m.value for m in Mode}:
@@ -85,7 +86,7 @@ def gather_context(
         evaluated_at_ns=at_ns,
         service=service,
         environment=environment,
-        change=change_from_env(env),
+        change={**change_from_env(env), **(options.change or {})},
         runs=runs,
     )
     return context, runs
