@@ -8,6 +8,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Mapping
 
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -15,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from relgate.config import load_config
-from relgate.serve import api, console, flagger, github_endpoint, health, openapi
+from relgate.serve import api, console, console_indexes, flagger, github_endpoint, health, openapi
 from relgate.serve.dispatcher import Dispatcher
 from relgate.serve.github_app import GithubApp
 from relgate.serve.ledger import Ledger
@@ -49,6 +50,8 @@ def create_app(config_path: str, env: Mapping[str, str] | None = None) -> Starle
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runner = asyncio.get_running_loop().create_task(service.dispatcher.run())
+        indexes = asyncio.get_running_loop().create_task(anyio.to_thread.run_sync(console_indexes.prepare,
+                                                                                   service.config))
         try:
             yield
         finally:
@@ -56,6 +59,8 @@ def create_app(config_path: str, env: Mapping[str, str] | None = None) -> Starle
             runner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await runner
+            if not indexes.done():
+                indexes.cancel()
 
     routes = [
         Route("/healthz", health.healthz),

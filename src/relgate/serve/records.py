@@ -74,6 +74,15 @@ class Page:
     older: int | None  # pass as `before` for the next (older) page
 
 
+def pg_field(name: str) -> str:
+    """The SQL expression for a filtered field in PostgreSQL (console_indexes indexes exactly these)."""
+    return "(body::jsonb #>> '{" + ",".join(PATHS[name]) + "}')"
+
+
+def pg_time() -> str:
+    return "(body::jsonb ->> 'time')"
+
+
 def _at(record: Any, path: tuple[str, ...]) -> Any:
     for key in path:
         record = record.get(key) if isinstance(record, Mapping) else None
@@ -150,10 +159,9 @@ class RecordReader:
             raise AuditError(f"{self.where}: {exc}") from None
 
     def _field(self, name: str) -> str:
-        path = PATHS[name]
         if self.kind == "postgresql":
-            return "(body::jsonb #>> '{" + ",".join(path) + "}')"
-        return "json_extract(body, '$." + ".".join(path) + "')"
+            return pg_field(name)
+        return "json_extract(body, '$." + ".".join(PATHS[name]) + "')"
 
     def _where(self, wanted: DecisionFilter) -> tuple[str, list[Any]]:
         clauses, params = [], []
@@ -165,7 +173,7 @@ class RecordReader:
         if wanted.commit:
             clauses.append(f"{self._field('commit')} LIKE ? ESCAPE '!'")
             params.append(wanted.commit.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%")
-        time_field = "(body::jsonb ->> 'time')" if self.kind == "postgresql" else "json_extract(body, '$.time')"
+        time_field = pg_time() if self.kind == "postgresql" else "json_extract(body, '$.time')"
         if wanted.since:
             clauses.append(f"{time_field} >= ?")
             params.append(wanted.since)
