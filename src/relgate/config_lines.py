@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from relgate.decision import Decision, Violation
-from relgate.yamltext import TextTimestampLoader
+from relgate.yamltext import StrictLoader
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 def setting_spans(text: str) -> dict[str, Span]:
     """Every key and list item of a YAML document by its path (`data.tests.min_pass_rate`, `waivers[0]`)."""
     try:
-        root = yaml.compose(text, Loader=TextTimestampLoader)
+        root = yaml.compose(text, Loader=StrictLoader)
     except yaml.YAMLError:
         return {}
     spans: dict[str, Span] = {}
