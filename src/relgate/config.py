@@ -61,6 +61,7 @@ class Config:
     spool_dir: Path = Path(".relgate/spool")
     audit_enabled: bool = True
     signing_key: str | None = None
+    witness: Mapping[str, Any] | None = None
 
     @property
     def base_dir(self) -> Path:
@@ -208,6 +209,7 @@ def _build(doc: dict[str, Any], path: Path, where: str) -> Config:
         spool_dir=base / audit.get("spool", ".relgate/spool"),
         audit_enabled=audit.get("enabled", True),
         signing_key=str(base / key) if key else None,
+        witness=audit.get("witness"),
     )
 
 
