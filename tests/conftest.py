@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from relgate.redact import forget_all
+
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = ROOT / "examples" / "quickstart"
 # The quickstart's approval was given at 09:14 on this day; pin the clock after it.
 QUICKSTART_AT = "2026-11-23T12:00:00Z"
+
+
+@pytest.fixture(autouse=True)
+def _forget_secrets() -> Iterator[None]:
+    """Secrets remembered by one test's run must not mask another test's output."""
+    yield
+    forget_all()
 
 
 @pytest.fixture

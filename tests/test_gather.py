@@ -48,7 +48,7 @@ def test_sources_run_concurrently_and_a_timeout_is_an_error() -> None:
 
 def test_a_crashing_source_fails_closed_with_its_name() -> None:
     (run,) = run_sources([SourceSpec("broken", "b")], GatherRequest(0, "s", "e"))
-    assert run.status == "error" and run.error == "source 'b' crashed: KeyError: 'oops'"
+    assert run.status == "error" and run.error == "source 'b' failed: unexpected KeyError: 'oops'"
 
 
 def test_a_hung_source_does_not_keep_the_process_alive() -> None:

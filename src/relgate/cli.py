@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import traceback
@@ -14,21 +13,55 @@ import click
 
 from relgate import __version__
 from relgate.cli_audit import audit
+from relgate.cli_policy import policy_test
 from relgate.cli_time import since_ns
 from relgate.config import load_config
+from relgate.context import recorded_failures
 from relgate.decision import Decision
-from relgate.engines import EMBEDDED_ENGINES, ENGINE_NAMES
-from relgate.errors import RelgateError
+from relgate.engines import ENGINE_NAMES
+from relgate.errors import RelgateError, describe
 from relgate.gate import RunOptions, evaluate, gather_context, run_check
-from relgate.output import FORMATS
-from relgate.output.escape import terminal
-from relgate.output.github import publish, run_url_from
+from relgate.output import FORMATS, render
+from relgate.output.escape import json_text, terminal
+from relgate.output.github import check_publishable, publish, run_url_from
+from relgate.redact import remember_env, scrub, scrub_value
+from relgate.sources.evidence import load_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _fail(message: str) -> None:
-    click.echo(f"relgate: error: {terminal(message)}", err=True)
+    """The one way an error reaches the user: one line, secrets masked, nothing a terminal or runner acts on."""
+    click.echo(f"relgate: error: {terminal(scrub(message))}", err=True)
+
+
+def _unexpected(exc: Exception) -> None:
+    """Any exception no command handled: still one line and exit 2 (RELGATE_DEBUG=1 adds the traceback)."""
+    if os.environ.get("RELGATE_DEBUG"):
+        traceback.print_exc()
+    if isinstance(exc, OSError | UnicodeError | RecursionError | MemoryError):
+        _fail(describe(exc))
+    else:
+        _fail(f"internal error (a bug in relgate; the gate did not decide): {describe(exc)}")
+
+
+class _Guarded(click.Group):
+    """The top-level group: whatever a command raises ends as one line on stderr and exit 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            exc.exit_code = 2  # a usage or file error is an error, never "deny" (1)
+            raise
+        except (click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except RelgateError as exc:
+            _fail(str(exc))
+            sys.exit(2)
+        except Exception as exc:
+            _unexpected(exc)
+            sys.exit(2)
 
 
 def _config_option(func: F) -> F:
@@ -75,16 +108,20 @@ def parse_outputs(outputs: Sequence[str], as_json: bool = False) -> list[tuple[s
             raise RelgateError(f"--output {item!r}: expected FORMAT=PATH, e.g. json=decision.json")
         if name not in FORMATS:
             raise RelgateError(f"--output {item!r}: unknown format {name!r} (known: {', '.join(FORMATS)})")
+        if path != "-" and Path(path).is_dir():
+            raise RelgateError(f"--output {item!r}: {path} is a directory; name a file, e.g. {name}={path}/out")
         parsed.append((name, path))
     if sum(1 for _, path in parsed if path == "-") > 1:
         raise RelgateError("--output: only one format can go to stdout ('-')")
+    if any(name == "github" for name, _ in parsed):
+        check_publishable(os.environ)
     return parsed
 
 
 def _emit(decision: Decision, outputs: list[tuple[str, str]]) -> None:
     """Write the requested formats; the text verdict goes to stdout unless stdout is taken."""
     stdout_taken = any(path == "-" for _, path in outputs)
-    text = FORMATS["text"]().render(decision, colour=(sys.stderr if stdout_taken else sys.stdout).isatty())
+    text = render("text", decision, colour=(sys.stderr if stdout_taken else sys.stdout).isatty())
     click.echo(text, nl=False, err=stdout_taken)
     write_outputs(decision, outputs)
 
@@ -92,13 +129,16 @@ def _emit(decision: Decision, outputs: list[tuple[str, str]]) -> None:
 def write_outputs(decision: Decision, outputs: list[tuple[str, str]]) -> None:
     """Render each FORMAT=PATH; `github` also appends the job summary and step outputs."""
     for name, path in outputs:
-        rendered = FORMATS[name]().render(decision)
+        rendered = render(name, decision)
         if path == "-":
             click.echo(rendered, nl=False)
         else:
             target = Path(path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(rendered, encoding="utf-8")
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(rendered, encoding="utf-8")
+            except OSError as exc:
+                raise RelgateError(f"--output {name}={path}: cannot write: {exc.strerror or exc}") from None
         if name == "github":
             publish(decision, os.environ, run_url_from(os.environ))
 
@@ -116,17 +156,17 @@ def _guard(func: Callable[[], int]) -> None:
     except RelgateError as exc:
         _fail(str(exc))
         sys.exit(2)
-    except Exception:
-        traceback.print_exc()
-        _fail("internal error (a bug in relgate); the gate did not decide")
+    except Exception as exc:
+        _unexpected(exc)
         sys.exit(2)
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="relgate")
 def main() -> None:
     """relgate: a policy-as-code release gate. Exit codes: 0 allow, 1 deny, 2 error."""
+    remember_env(os.environ)
 
 
 @main.command()
@@ -152,7 +192,7 @@ def check(config_path: str, audit_log: str | None, store: str | None, no_audit: 
         _emit(run.decision, outputs)
         _report_errors(run.decision)
         for note in run.notes:
-            click.echo(f"relgate: warning: {terminal(note)}", err=True)
+            click.echo(f"relgate: warning: {terminal(scrub(note))}", err=True)
         return run.decision.exit_code
 
     _guard(body)
@@ -171,7 +211,7 @@ def context(config_path: str, **flags: Any) -> None:
         env = dict(os.environ)
         config = load_config(config_path, env)
         doc, runs = gather_context(config, RunOptions(**flags), env)
-        click.echo(json.dumps(doc, indent=2))
+        click.echo(json_text(scrub_value(doc)))
         failed = [r for r in runs if r.failed_required]
         for run in failed:
             _fail(f"required source {run.spec.name!r} failed: {run.error}")
@@ -198,7 +238,8 @@ def eval_command(config_path: str, context_path: str, **flags: Any) -> None:
         doc = _read_json(Path(context_path))
         if not isinstance(doc, dict):
             raise RelgateError(f"{context_path}: expected a context document (a JSON object)")
-        decision = evaluate(config, doc, RunOptions(audit=False, **flags), env)
+        # A saved context keeps its sources' statuses: a required source that had failed is still an error.
+        decision = evaluate(config, doc, RunOptions(audit=False, **flags), env, recorded_failures(doc))
         _emit(decision, outputs)
         _report_errors(decision)
         return decision.exit_code
@@ -207,12 +248,8 @@ def eval_command(config_path: str, context_path: str, **flags: Any) -> None:
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RelgateError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except json.JSONDecodeError as exc:
-        raise RelgateError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    """A saved context is evidence too: a regular file within the evidence limits, plain bounded JSON."""
+    return load_json(path)
 
 
 @main.group()
@@ -220,54 +257,38 @@ def policy() -> None:
     """Test and check Rego policies with the loader the gate uses."""
 
 
-@policy.command(name="test")
-@click.argument("paths", nargs=-1)
-@click.option("--engine", type=click.Choice([*ENGINE_NAMES, "all"]), default="regorus", show_default=True,
-              help="'all' runs both embedded engines.")
-def policy_test(paths: tuple[str, ...], engine: str) -> None:
-    """Run every test_* rule; exit 1 if any fails.
-
-    Example: relgate policy test policies/ --engine all
-    """
-    from relgate.policy import load_policies
-    from relgate.policytest import run_policy_tests
-
-    def body() -> int:
-        policies = load_policies(paths or ("builtin",), Path.cwd(), include_tests=True)
-        engines = EMBEDDED_ENGINES if engine == "all" else (engine,)
-        failed = total = 0
-        for name in engines:
-            for outcome in run_policy_tests(policies, name):
-                total += 1
-                status = "PASS" if outcome.passed else "FAIL"
-                failed += not outcome.passed
-                extra = f" ({terminal(outcome.error)})" if outcome.error else ""
-                click.echo(f"{status} {name} {outcome.package}.{outcome.name}{extra}")
-        if total == 0:
-            raise RelgateError("no test_* rule found in *_test.rego files")
-        click.echo(f"{total - failed} passed, {failed} failed")
-        return 1 if failed else 0
-
-    _guard(body)
-
-
 @policy.command(name="check")
 @click.argument("paths", nargs=-1)
 @click.option("--engine", type=click.Choice(ENGINE_NAMES), default="regorus", show_default=True)
-def policy_check(paths: tuple[str, ...], engine: str) -> None:
-    """Compile policies and report errors as file:line: message (exit 2).
+@click.option("--v0-compatible", is_flag=True, help="Read the policies as Rego v0 (as OPA's --v0-compatible).")
+@click.option("--allow-builtin", "allowed", multiple=True, metavar="NAME",
+              help="Allow a non-deterministic built-in (as evaluation.allow_builtins). Repeatable.")
+def policy_check(paths: tuple[str, ...], engine: str, v0_compatible: bool, allowed: tuple[str, ...]) -> None:
+    """Compile policies, check the built-ins they call and their deny/warn shapes; errors as file:line (exit 2).
 
-    Example: relgate policy check my-policies/
+    Example: relgate policy check my-policies/ --engine regorus
     """
-    from relgate.engines import make_engine
+    from relgate.engines import engine_options, make_engine
+    from relgate.engines.capabilities import CapabilityError
     from relgate.policy import load_policies
 
     def body() -> int:
-        policies = load_policies(paths or ("builtin",), Path.cwd(), include_tests=True)
-        compiled = make_engine(engine)
-        compiled.load(policies, {})
+        locations = paths or ("builtin",)
+        versions = {location: "v0" for location in locations} if v0_compatible else None
+        policies = load_policies(locations, Path.cwd(), include_tests=True, rego_versions=versions)
+        compiled = make_engine(engine, options=engine_options({"allow_builtins": list(allowed)}))
+        try:
+            report = compiled.load(policies, {})
+        except CapabilityError as exc:
+            for problem in exc.problems:
+                _fail(problem)
+            return 2
         compiled.query("data.relgate", {})
-        click.echo(f"ok: {len(policies.modules)} module(s) compiled with {engine} ({policies.digest})")
+        click.echo(terminal(f"ok: {len(policies.modules)} module(s) compiled with {engine} ({policies.digest})"))
+        click.echo(f"built-ins called: {', '.join(report.builtins) or '(none)'}")
+        click.echo(terminal(f"gate packages: {', '.join(report.packages) or '(none)'}"))
+        for warning in report.warnings:
+            click.echo(f"relgate: warning: {terminal(warning)}", err=True)
         return 0
 
     _guard(body)
@@ -306,12 +327,12 @@ def replay_command(log_path: str | None, store_url: str | None, config_path: str
             raise RelgateError(f"{store.where}: no decision replayed ({report.skipped} record(s) without replay "
                                f"data): --fail-on-flip cannot pass on nothing")
         if as_json:
-            click.echo(json.dumps(report.to_json(), indent=2))
+            click.echo(json_text(scrub_value(report.to_json())))
         else:
             for flip in report.flips:
                 rules = ", ".join(flip.rules) or "(no rule changed; enforcement or waivers did)"
-                click.echo(terminal(f"FLIP {flip.time} {flip.record_id} {flip.service}/{flip.environment}: "
-                                    f"{flip.before} -> {flip.after} [{rules}]"))
+                click.echo(terminal(scrub(f"FLIP {flip.time} {flip.record_id} {flip.service}/{flip.environment}: "
+                                          f"{flip.before} -> {flip.after} [{rules}]")))
             click.echo(f"{report.replayed} decision(s) replayed in {report.seconds:.2f}s, "
                        f"{len(report.flips)} would flip, {report.skipped} skipped (no replay data)")
         if report.replayed == 0:
@@ -322,4 +343,5 @@ def replay_command(log_path: str | None, store_url: str | None, config_path: str
     _guard(body)
 
 
+policy.add_command(policy_test)
 main.add_command(audit)

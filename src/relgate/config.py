@@ -48,6 +48,9 @@ class Config:
     service: str
     environment: str
     policies: tuple[str, ...] = ("builtin",)
+    rego_versions: Mapping[str, str] = field(default_factory=dict)
+    packages: tuple[str, ...] = ()
+    evaluation: Mapping[str, Any] = field(default_factory=dict)
     data: Mapping[str, Any] = field(default_factory=dict)
     sources: tuple[SourceSpec, ...] = ()
     enforcement: Mapping[str, str] = field(default_factory=dict)
@@ -195,7 +198,11 @@ def _build(doc: dict[str, Any], path: Path, where: str) -> Config:
         path=path,
         service=doc.get("service", ""),
         environment=doc.get("environment", ""),
-        policies=tuple(doc.get("policies", ["builtin"])),
+        policies=tuple(p if isinstance(p, str) else p["path"] for p in doc.get("policies", ["builtin"])),
+        rego_versions={p["path"]: p["rego_version"] for p in doc.get("policies", []) if isinstance(p, dict)
+                       and "rego_version" in p},
+        packages=tuple(doc.get("packages", [])),
+        evaluation=dict(doc.get("evaluation", {})),
         data=with_ns_twins(doc.get("data", {})),
         sources=tuple(specs),
         enforcement=dict(doc.get("enforcement", {})),

@@ -12,12 +12,14 @@ from relgate.audit.chain import digest_of
 from relgate.audit.store import choose_store
 from relgate.audit.writer import append_decision
 from relgate.config import Config
-from relgate.context import build_context, validate_context
+from relgate.context import build_context, validate_context, validated_runs
 from relgate.decision import Decision, Mode
-from relgate.engines import make_engine
+from relgate.engines import engine_options, make_engine
+from relgate.engines.interface import LoadReport, RuleOutcome
 from relgate.errors import ConfigError, RelgateError
 from relgate.gather import SourceRun, run_sources
 from relgate.policy import BUILTIN, load_policies
+from relgate.redact import remember_env, remember_in, scrub, scrub_value
 from relgate.sources.ci_env import change_from_env
 from relgate.sources.interface import GatherRequest
 from relgate.timeutil import format_ns, now_ns, parse_ns
@@ -59,18 +61,20 @@ def evaluation_time(options: RunOptions) -> int:
     try:
         return parse_ns(options.at)
     except ValueError:
-        raise ConfigError(f"--at: expected an RFC 3339 date-time, got {options.at!r}") from None
+        raise ConfigError(f"--at: expected an RFC 3339 date-time in years 0001-9999 (UTC), got {options.at!r}") \
+            from None
 
 
 def gather_context(
     config: Config, options: RunOptions, env: Mapping[str, str]
 ) -> tuple[dict[str, Any], tuple[SourceRun, ...]]:
     """Run the sources and assemble the (not yet validated) context document."""
+    remember_secrets(config, env)
     at_ns = evaluation_time(options)
     service = options.service or config.service
     environment = options.environment or config.environment
     request = GatherRequest(at_ns, service, environment, env)
-    runs = run_sources(config.sources, request)
+    runs = validated_runs(run_sources(config.sources, request))
     context = build_context(
         evaluated_at_ns=at_ns,
         service=service,
@@ -102,7 +106,7 @@ def run_check(config: Config, options: RunOptions, env: Mapping[str, str]) -> Ga
         requested_at_ns=requested_at_ns,
         metrics={"timer_gather_ns": gathered - started, "timer_eval_ns": time.perf_counter_ns() - gathered},
     )
-    decision = replace(decision, audit_id=str(record["id"]), record_path=store.where)
+    decision = replace(decision, audit_id=str(record["id"]), record_path=scrub(store.where))
     if not config.sinks:
         return GateRun(decision, context, record)
     from relgate.audit.sinks import publish, sink_from  # an HTTP client only when sinks are configured
@@ -119,6 +123,7 @@ def evaluate(
     errors: list[str] | None = None,
 ) -> Decision:
     """Evaluate a context document; any failure becomes an `error` decision, never an allow."""
+    remember_secrets(config, env)
     errors = list(errors or [])
     mode = Mode(options.mode or config.mode)
     engine_name = options.engine or config.engine
@@ -134,12 +139,13 @@ def evaluate(
     outcomes: tuple[Any, ...] = ()
     try:
         validate_context(context)
-        policies = load_policies(config.policies, config.base_dir)
+        policies = load_policies(config.policies, config.base_dir, rego_versions=config.rego_versions)
         digest = policies.digest
         _require_participation(config)
-        engine = make_engine(engine_name, config.opa)
-        engine.load(policies, {"config": dict(config.data), "waivers": book.policy_data()})
-        outcomes = engine.evaluate(context)
+        engine = make_engine(engine_name, config.opa,
+                             engine_options(config.evaluation, config.packages, str(config.path)))
+        report = engine.load(policies, {"config": dict(config.data), "waivers": book.policy_data()})
+        outcomes = engine.evaluate(context) + _load_warnings(report)
         digest = engine.provenance() or digest
         if not outcomes:
             errors.append("no relgate.* policy package defines deny or warn")
@@ -147,7 +153,7 @@ def evaluate(
         errors.append(str(exc))
     vulnerabilities = context.get("vulnerabilities")
     findings = vulnerabilities.get("findings", []) if isinstance(vulnerabilities, dict) else []
-    return judge(
+    return scrub_value(judge(
         outcomes,
         book=book,
         levels=config.enforcement,
@@ -160,7 +166,22 @@ def evaluate(
         evaluated_at=format_ns(at_ns),
         policy_digest=digest,
         engine=engine_name,
-    )
+    ))
+
+
+def remember_secrets(config: Config, env: Mapping[str, str]) -> None:
+    """Tell the redaction layer every secret this run knows: secret-named variables and config fields,
+    header values, the OPA token. From here on, no output, message or record shows them."""
+    remember_env(env)
+    remember_in({"sources": [dict(s.options) for s in config.sources], "opa": dict(config.opa),
+                 "sinks": list(config.sinks), "data": dict(config.data)})
+
+
+def _load_warnings(report: LoadReport) -> tuple[RuleOutcome, ...]:
+    """What loading found worth saying (a package that will not be evaluated) becomes a gate warning."""
+    if not report.warnings:
+        return ()
+    return (RuleOutcome("relgate", (), tuple({"msg": w, "id": "relgate.not_evaluated"} for w in report.warnings)),)
 
 
 def _require_participation(config: Config) -> None:
@@ -172,10 +193,18 @@ def _require_participation(config: Config) -> None:
 
 
 def _override(options: RunOptions, env: Mapping[str, str]) -> OverrideRequest | None:
-    if not options.override:
+    """An override needs a reason and an identity that say something: blank ones are refused."""
+    if options.override is None:
         return None
-    actor = options.actor or env.get("GITHUB_ACTOR") or env.get("USER") or ""
+    reason = options.override.strip()
+    if not reason:
+        raise ConfigError("--override: the reason is blank; say why the soft-mandatory denials may pass")
+    if options.actor is not None:
+        actor = options.actor.strip()
+        if not actor:
+            raise ConfigError("--actor: the identity is blank; name who overrides")
+    else:
+        actor = (env.get("GITHUB_ACTOR") or env.get("USER") or "").strip()
     if not actor:
         raise ConfigError("--override needs an identity: pass --actor or set GITHUB_ACTOR")
-    return OverrideRequest(options.override, actor)
-
+    return OverrideRequest(reason, actor)

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from concurrent.futures import Future, wait
 from dataclasses import dataclass
 
-from relgate.errors import RelgateError
+from relgate.errors import RelgateError, describe
+from relgate.redact import scrub
 from relgate.sources import source_class
 from relgate.sources.interface import Evidence, GatherRequest, Source, SourceSpec
 
@@ -50,7 +51,9 @@ def run_sources(specs: Sequence[SourceSpec], request: GatherRequest) -> tuple[So
     """Collect from every source concurrently; a crash or timeout becomes that source's error.
 
     Each source runs on a daemon thread: one that overruns its timeout is reported
-    and abandoned, and cannot keep the process (and the pipeline) waiting.
+    and abandoned at once, and cannot keep the process (and the pipeline) waiting:
+    the process exits as soon as the decision is made. Sources themselves must not
+    start non-daemon threads (a ThreadPoolExecutor's workers are joined at exit).
     """
     started: dict[str, float] = {}
     futures: list[Future[Evidence]] = []
@@ -79,7 +82,7 @@ def _outcome(spec: SourceSpec, future: Future[Evidence], elapsed_ms: float) -> S
     if error is None:
         return SourceRun(spec, "ok", elapsed_ms, future.result())
     if isinstance(error, RelgateError):
-        return SourceRun(spec, "error", elapsed_ms, {}, str(error))
+        return SourceRun(spec, "error", elapsed_ms, {}, scrub(str(error)))
     # A bug in a source must still fail closed, and say where it happened.
-    message = f"source {spec.name!r} crashed: {type(error).__name__}: {error}"
-    return SourceRun(spec, "error", elapsed_ms, {}, message)
+    message = f"source {spec.name!r} failed: {describe(error)}"
+    return SourceRun(spec, "error", elapsed_ms, {}, scrub(message))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
@@ -21,15 +22,23 @@ def is_test_file(name: str) -> bool:
 
 
 def load_policies(
-    locations: Iterable[str], base_dir: Path, *, include_tests: bool = False
+    locations: Iterable[str],
+    base_dir: Path,
+    *,
+    include_tests: bool = False,
+    rego_versions: Mapping[str, str] | None = None,
 ) -> PolicySet:
-    """Read every `.rego` under the named locations; an empty set is an error, never a pass."""
+    """Read every `.rego` under the named locations; an empty set is an error, never a pass.
+
+    `rego_versions` maps a location to the Rego version its files are written in (default v1).
+    """
     modules: list[PolicyModule] = []
     for location in locations:
         found = (
             _builtin_modules() if location == BUILTIN else _path_modules(base_dir / location, location)
         )
-        modules.extend(m for m in found if include_tests or not is_test_file(m.path))
+        version = (rego_versions or {}).get(location, "v1")
+        modules.extend(replace(m, rego_version=version) for m in found if include_tests or not is_test_file(m.path))
     if not any(not is_test_file(m.path) for m in modules) and not include_tests:
         raise PolicyError("no policy loaded: `policies` names no .rego file outside *_test.rego")
     if not modules:
@@ -62,8 +71,13 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+MAX_POLICY_BYTES = 16 * 1024 * 1024
+
+
 def _read(path: Path) -> str:
     try:
+        if path.stat().st_size > MAX_POLICY_BYTES:
+            raise PolicyError(f"{_display(path)}: policy file is larger than {MAX_POLICY_BYTES // 2**20} MiB")
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"{_display(path)}: cannot read policy: {exc}") from None

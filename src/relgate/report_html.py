@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
+from relgate.output.escape import html as escape
 from relgate.output.escape import terminal
 
 
@@ -48,7 +48,7 @@ def _pass_rate_chart(days: list[dict[str, Any]]) -> str:
         bar_height = rate * (height - 20)
         bars.append(
             f'<rect x="{i * step:.1f}" y="{height - bar_height:.1f}" width="{max(step - 1, 1):.1f}" '
-            f'height="{bar_height:.1f}" fill="#2e7d32"><title>{escape(day["day"])}: {rate * 100:.0f}% '
+            f'height="{bar_height:.1f}" fill="#2e7d32"><title>{escape(str(day["day"]))}: {rate * 100:.0f}% '
             f'({day["allow"]}/{day["runs"]})</title></rect>'
         )
     return (f'<svg role="img" aria-label="pass rate by day" width="{width}" height="{height}" '
@@ -71,6 +71,10 @@ def _hbar_chart(items: list[tuple[str, float]], colour: str, unit: str) -> str:
             f'xmlns="http://www.w3.org/2000/svg">{"".join(rows)}</svg>')
 
 
+def _lines(text: str) -> str:
+    return "\n".join(escape(line) for line in text.splitlines())
+
+
 def render_html(report: dict[str, Any]) -> str:
     """One file, no scripts, no external resources: it opens anywhere, offline."""
     blocked = report["time_blocked_seconds"]
@@ -86,7 +90,7 @@ def render_html(report: dict[str, Any]) -> str:
 </head><body>
 <h1>Release gate report</h1>
 <p>{report['runs']} gate run(s) from {escape(str(report['first'] or '-'))} to {escape(str(report['last'] or '-'))}.</p>
-<pre>{escape(render_text(report))}</pre>
+<pre>{_lines(render_text(report))}</pre>
 <h2>Pass rate by day</h2>
 {_pass_rate_chart(report['by_day'])}
 <h2>Time blocked (hours)</h2>

@@ -23,7 +23,8 @@ def is_rfc3339(text: str) -> bool:
 def parse_ns(text: str) -> int:
     """Parse an RFC 3339 date-time into integer nanoseconds since the epoch.
 
-    Raises ValueError naming the text when it is not RFC 3339.
+    Raises ValueError naming the text when it is not RFC 3339, or not representable
+    in UTC (`0001-01-01T00:00:00+01:00` is in year 0).
     """
     match = _RFC3339.match(text)
     if not match:
@@ -33,7 +34,12 @@ def parse_ns(text: str) -> int:
     base = base.replace("z", "Z").replace("t", "T").replace(" ", "T")
     if base.endswith("Z"):
         base = base[:-1] + "+00:00"
-    seconds = int(datetime.fromisoformat(base).timestamp())
+    try:
+        moment = datetime.fromisoformat(base)
+        moment.astimezone(timezone.utc)  # the offset may push it out of years 1..9999
+        seconds = int(moment.timestamp())
+    except (OverflowError, OSError):
+        raise ValueError(f"out of range: {text!r} is not between years 0001 and 9999 in UTC") from None
     nanos = int((fraction[1:] + "000000000")[:9]) if fraction else 0
     return seconds * 1_000_000_000 + nanos
 
@@ -41,7 +47,8 @@ def parse_ns(text: str) -> int:
 def format_ns(ns: int) -> str:
     """Format integer nanoseconds as RFC 3339 UTC, with a fraction only when needed."""
     seconds, nanos = divmod(ns, 1_000_000_000)
-    stamp = datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
+    stamp = f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment:%H:%M:%S}"  # %Y is not padded below 1000
     if nanos:
         stamp += "." + f"{nanos:09d}".rstrip("0")
     return stamp + "Z"

@@ -38,7 +38,7 @@ def test_terminal_escape_shows_control_characters() -> None:
 def test_markdown_escape_neutralises_structure() -> None:
     escaped = markdown(HOSTILE)
     assert "\n" not in escaped and "\x1b" not in escaped
-    assert "\\[link\\]\\(http://x\\)" in escaped and "\\<img" in escaped and "\\#\\#" in escaped
+    assert "\\[link\\]\\(http\\:\\/\\/x\\)" in escaped and "\\<img" in escaped and "\\#\u200b\\#" in escaped
 
 
 def test_text_has_one_line_per_violation_and_warning() -> None:

@@ -48,7 +48,9 @@ def test_gate_denies_on_a_check_that_did_not_succeed(tmp_path: Path) -> None:
     assert code == 1
     (violation,) = decision["violations"]  # type: ignore[misc]
     assert violation["id"] == "checks.required"
-    assert violation["details"]["observed"] == [{"status": "completed", "conclusion": "neutral"}]
+    assert violation["details"]["observed"] == [
+        {"app": "octoapp", "status": "completed", "conclusion": "neutral", "completed_at": "2018-05-04T01:14:52Z"}
+    ]
     assert TOKEN not in everything
 
 

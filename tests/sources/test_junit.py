@@ -207,16 +207,17 @@ def test_cases_directly_under_testsuites_are_counted(tmp_path: Path) -> None:
     assert totals(report) == (2, 1, 1, 0, 0) and report["suites"][0]["name"] == "run"
 
 
-def test_deep_nesting_is_walked_without_recursion(tmp_path: Path) -> None:
-    depth = 3000
-    xml = (
-        "<testsuites>"
-        + '<testsuite name="n">' * depth
-        + case("deep")
-        + "</testsuite>" * depth
-        + "</testsuites>"
-    )
+def test_nesting_within_the_limit_is_read(tmp_path: Path) -> None:
+    depth = 60
+    xml = "<testsuites>" + '<testsuite name="n">' * depth + case("deep") + "</testsuite>" * depth + "</testsuites>"
     assert parse_junit(write(tmp_path, "deep.xml", xml))["total"] == 1
+
+
+@pytest.mark.parametrize("depth", [70, 3000])
+def test_nesting_past_the_limit_is_one_error(tmp_path: Path, depth: int) -> None:
+    xml = "<testsuites>" + '<testsuite name="n">' * depth + case("deep") + "</testsuite>" * depth + "</testsuites>"
+    with pytest.raises(SourceError, match=r"deep\.xml:1: elements nested too deeply \(more than 64 levels\)"):
+        parse_junit(write(tmp_path, "deep.xml", xml))
 
 
 def test_doctype_quoted_in_cdata_is_not_a_declaration(tmp_path: Path) -> None:

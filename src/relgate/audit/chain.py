@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from relgate.audit.canonical import CANON, CURRENT, canonical, digest_of
 from relgate.errors import AuditError
+from relgate.redact import looks_like_key_material
 
 __all__ = ["CANON", "canon_version", "canonical", "digest_of", "follow", "link", "record_hash"]
 
@@ -73,7 +74,8 @@ def _pem(value: str, what: str) -> bytes:
     try:
         return Path(os.path.expanduser(value)).read_bytes()
     except OSError as exc:
-        raise AuditError(f"{what}: cannot read key file {value!r}: {exc.strerror or exc}") from None
+        shown = "" if looks_like_key_material(value) else f" {value!r}"  # never echo key material
+        raise AuditError(f"{what}: cannot read key file{shown}: {exc.strerror or exc}") from None
 
 
 def load_signing_key(value: str, what: str = "signing key") -> Ed25519PrivateKey:

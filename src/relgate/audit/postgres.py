@@ -15,6 +15,7 @@ from relgate.audit.chain import HASH, SEQ, STREAM
 from relgate.audit.sqlite import pick
 from relgate.audit.store import Entry, LinkingStore, parse_record
 from relgate.errors import AuditError
+from relgate.redact import scrub
 
 SCHEMA_VERSION = 1
 MIGRATIONS = {
@@ -33,12 +34,8 @@ MIGRATIONS = {
 
 
 def _redact(url: str) -> str:
-    """The URL without its password, for messages."""
-    if "@" not in url or "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    credentials, host = rest.rsplit("@", 1)
-    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
+    """The URL without its password (userinfo or `?password=`), for messages and record paths."""
+    return scrub(url)
 
 
 class PostgresStore(LinkingStore):

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from relgate.redact import mask_secrets
 from relgate.timeutil import format_ns
 
 CDEVENT_TYPE = "dev.cdevents.pipelinerun.finished.0.3.0"
 CDEVENTS_VERSION = "0.5.1"
-_SECRET_KEY = re.compile(r"token|secret|password|passwd|authorization|api[_-]?key|private[_-]?key|credential", re.I)
-MASK = "***"
 _OUTCOME = {"allow": "success", "deny": "failure", "error": "error"}
 
 
@@ -32,30 +30,6 @@ class RecordMeta:
     evidence: Mapping[str, str] = field(default_factory=dict)
     replay: Mapping[str, Any] = field(default_factory=dict)
     metrics: Mapping[str, int] = field(default_factory=dict)
-
-
-def mask_secrets(value: Any, path: str = "") -> tuple[Any, list[str]]:
-    """Replace values under secret-looking keys, as OPA masks decision-log fields; return the masked paths."""
-    masked: list[str] = []
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            child = f"{path}/{key}"
-            if _SECRET_KEY.search(str(key)) and item not in (None, ""):
-                out[key] = MASK
-                masked.append(child)
-            else:
-                out[key], inner = mask_secrets(item, child)
-                masked.extend(inner)
-        return out, masked
-    if isinstance(value, list):
-        items = []
-        for index, item in enumerate(value):
-            new, inner = mask_secrets(item, f"{path}/{index}")
-            items.append(new)
-            masked.extend(inner)
-        return items, masked
-    return value, masked
 
 
 def approval_wait_seconds(context: Mapping[str, Any], decided_at_ns: int) -> float | None:

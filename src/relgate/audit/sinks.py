@@ -23,6 +23,7 @@ from typing import Any
 import requests
 
 from relgate.errors import AuditError
+from relgate.outbound import CrossOriginRedirect, bound_session, checked_headers, network_reason
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 _CORE = ("specversion", "id", "source", "type", "subject", "time")
@@ -45,7 +46,7 @@ def sink_from(entry: Mapping[str, Any], index: int) -> Sink:
     return Sink(url=url, name=_SAFE.sub("_", str(entry.get("name") or f"sink{index}")),
                 mode=str(entry.get("mode", "structured")), timeout_s=float(entry.get("timeout", 5)),
                 retries=int(entry.get("retries", 3)),
-                headers={str(k): str(v) for k, v in (entry.get("headers") or {}).items()})
+                headers=checked_headers(entry.get("headers"), f"audit.sinks[{index}].headers"))
 
 
 def header_value(value: object) -> str:
@@ -76,9 +77,11 @@ def deliver(record: Mapping[str, Any], sink: Sink, sleep: Callable[[float], None
         if attempt:
             sleep(min(0.2 * 2 ** (attempt - 1), 5.0))
         try:
-            response = requests.post(sink.url, data=payload, headers=headers, timeout=sink.timeout_s)
+            response = bound_session(sink.url).post(sink.url, data=payload, headers=headers, timeout=sink.timeout_s)
+        except CrossOriginRedirect as exc:
+            return str(exc)  # the sink's headers go to its own origin only
         except requests.RequestException as exc:
-            problem = type(exc).__name__
+            problem = network_reason(exc)
             continue
         except (ValueError, UnicodeError) as exc:  # a header the HTTP library will not send; retrying cannot help
             return f"request refused before sending ({type(exc).__name__}: a header is not Latin-1 text)"

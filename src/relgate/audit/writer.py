@@ -10,6 +10,7 @@ from relgate.audit.record import RecordMeta, build_record
 from relgate.audit.store import AuditStore
 from relgate.config import Config
 from relgate.decision import Decision
+from relgate.redact import mask_secrets, scrub_value
 from relgate.timeutil import now_ns
 
 SIGNING_KEY_ENV = "RELGATE_SIGNING_KEY"
@@ -44,7 +45,7 @@ def append_decision(
         evidence=evidence,
         replay={
             "evaluated_at": decision.evaluated_at,
-            "data": dict(config.data),
+            "data": mask_secrets(dict(config.data))[0],
             "waivers": [w.__dict__ for w in config.waivers],
             "enforcement": dict(config.enforcement),
             "mode": decision.mode.value,
@@ -53,5 +54,5 @@ def append_decision(
         },
         metrics=metrics,
     )
-    body = build_record(decision.to_json(), context, meta)
+    body = scrub_value(build_record(decision.to_json(), context, meta))  # no secret reaches the store or a sink
     return store.append(body, stream=f"{decision.service}/{decision.environment}", key=key)

@@ -5,23 +5,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from relgate.engines.interface import Engine
+from relgate.engines.interface import DEFAULT_TIMEOUT_S, Engine, EngineOptions
 from relgate.errors import ConfigError
 
-ENGINE_NAMES = ("regorus", "rego-cpp", "opa-server", "opa-cli")
-EMBEDDED_ENGINES = ("regorus", "rego-cpp")
+ENGINE_NAMES = ("regorus", "opa", "opa-server", "opa-cli")
+EMBEDDED_ENGINES = ("regorus", "opa")
 
 
-def make_engine(name: str, settings: Mapping[str, Any] | None = None) -> Engine:
+def make_engine(name: str, settings: Mapping[str, Any] | None = None, options: EngineOptions | None = None) -> Engine:
     """Build the named engine (`settings` is the config's `opa:` block); an unknown name is a config error."""
+    engine = _construct(name, settings)
+    if options is not None:
+        engine.options = options
+    return engine
+
+
+def _construct(name: str, settings: Mapping[str, Any] | None) -> Engine:
     if name == "regorus":
         from relgate.engines.regorus import RegorusEngine
 
         return RegorusEngine()
-    if name == "rego-cpp":
-        from relgate.engines.rego_cpp import RegoCppEngine
+    if name == "opa":
+        from relgate.engines.opa import OpaEngine
 
-        return RegoCppEngine()
+        return OpaEngine()
     if name == "opa-server":
         from relgate.engines.opa_server import OpaServerEngine
 
@@ -31,3 +38,20 @@ def make_engine(name: str, settings: Mapping[str, Any] | None = None) -> Engine:
 
         return OpaCliEngine(settings or {})
     raise ConfigError(f"unknown engine {name!r} (known: {', '.join(ENGINE_NAMES)})")
+
+
+def engine_options(evaluation: Mapping[str, Any], packages: tuple[str, ...] = (), where: str = "") -> EngineOptions:
+    """The config's `evaluation:` block and `packages:` list as EngineOptions; a bad value is a ConfigError."""
+    from relgate.config import parse_duration
+    from relgate.engines.capabilities import opa_builtins
+
+    prefix = f"{where}: " if where else ""
+    timeout = parse_duration(evaluation.get("timeout", DEFAULT_TIMEOUT_S), f"{prefix}evaluation.timeout")
+    if not 0 < timeout <= 3600:
+        raise ConfigError(f"{prefix}evaluation.timeout: expected more than 0s and at most 1h, got {timeout:g}s")
+    allowed = [str(name) for name in evaluation.get("allow_builtins", [])]
+    known = opa_builtins()
+    for index, name in enumerate(allowed):
+        if name not in known:
+            raise ConfigError(f"{prefix}evaluation.allow_builtins[{index}]: {name!r} is not a built-in of OPA v1.20.2")
+    return EngineOptions(frozenset(allowed), tuple(packages), timeout)

@@ -1,4 +1,12 @@
-"""The one interface every policy engine implements: load once, evaluate many."""
+"""The one interface every policy engine implements: load once, evaluate many.
+
+Loading is the same for every engine: a real parse of the policies (their
+packages, rule heads and every built-in they call), the capabilities check and
+the result contract, then the engine's own compile. Evaluation pins
+`time.now_ns()` to the context's `evaluated_at_ns` and reads each gate
+package's `deny`/`warn` with its type, so a result that is not a set is an
+error rather than a silent allow.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +14,25 @@ import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from relgate.engines.results import ResultRule
+
+from relgate.errors import EngineError
 
 GATE_ROOT = "relgate"
+REGO_VERSIONS = ("v0", "v1")
+DEFAULT_TIMEOUT_S = 5.0
 
 
 @dataclass(frozen=True)
 class PolicyModule:
-    """One Rego file: the path shown to users and its text."""
+    """One Rego file: the path shown to users, its text, and the Rego version it is written in."""
 
     path: str
     text: str
+    rego_version: str = "v1"
 
 
 @dataclass(frozen=True)
@@ -30,7 +46,27 @@ class PolicySet:
         h = hashlib.sha256()
         for module in sorted(self.modules, key=lambda m: m.path):
             h.update(module.path.encode() + b"\0" + module.text.encode() + b"\0")
+            if module.rego_version != "v1":  # v0 changes what the text means; v1 digests stay as they were
+                h.update(module.rego_version.encode() + b"\0")
         return "sha256:" + h.hexdigest()
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """What the config lets policies do: built-ins allowed knowingly, packages opted in, the deadline."""
+
+    allow_builtins: frozenset[str] = frozenset()
+    packages: tuple[str, ...] = ()
+    timeout_s: float = DEFAULT_TIMEOUT_S
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What loading found: the built-ins called, the packages the gate reads, and warnings."""
+
+    builtins: tuple[str, ...] = ()
+    packages: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,52 +79,76 @@ class RuleOutcome:
 
 
 @dataclass(frozen=True)
-class TestOutcome:
-    """One `test_*` rule and whether it held."""
+class LineCoverage:
+    """Per file, the lines an evaluation ran and the coverable lines it did not (1-based rows)."""
 
-    package: str
-    name: str
-    passed: bool
-    error: str | None = None
+    covered: Mapping[str, frozenset[int]]
+    not_covered: Mapping[str, frozenset[int]]
 
 
 class Engine(ABC):
     """A Rego evaluator. Errors it cannot recover from raise PolicyError or EngineError."""
 
     name: ClassVar[str]
+    pins_time: ClassVar[bool] = True
+    options: EngineOptions = EngineOptions()
+    _rules: tuple[ResultRule, ...] | None = None
+
+    def load(self, policies: PolicySet, data: Mapping[str, Any]) -> LoadReport:
+        """Check the policies (built-ins, result shapes) and compile them with the data, once.
+
+        A refused built-in, a `deny` that is not a set, or a policy that does not
+        compile raises PolicyError naming `file:line`.
+        """
+        from relgate.engines.capabilities import builtin_uses, check_builtins
+        from relgate.engines.rego_ast import module_facts
+        from relgate.engines.results import gate_packages
+
+        facts = module_facts(policies)
+        uses = builtin_uses(facts)
+        check_builtins(uses, self.name, pins_time=self.pins_time, allowed=self.options.allow_builtins)
+        found = gate_packages(facts, self.options.packages)
+        self.compile(policies, data)
+        self._rules = found.rules
+        warnings = tuple(
+            f"package {name} defines deny/warn but is not evaluated: only relgate.* packages take part "
+            f"(or list it under `packages:` in the config)" for name in found.ignored
+        )
+        return LoadReport(tuple(u.name for u in uses), found.names, warnings)
 
     @abstractmethod
-    def load(self, policies: PolicySet, data: Mapping[str, Any]) -> None:
-        """Compile the policies and data once; PolicyError names `file:line` on failure."""
+    def compile(self, policies: PolicySet, data: Mapping[str, Any]) -> None:
+        """The engine's own compile; PolicyError names `file:line` on failure."""
 
     @abstractmethod
-    def query(self, query: str, input_doc: Mapping[str, Any] | None) -> Any:
-        """Evaluate a query; return its value, or None when it is undefined."""
+    def query(self, query: str, input_doc: Mapping[str, Any] | None, now_ns: int | None = None) -> Any:
+        """Evaluate a query (input undefined when None); its value, or None when undefined.
+
+        With `now_ns`, `time.now_ns()` returns it instead of the wall clock.
+        """
+
+    def query_with_coverage(self, query: str, input_doc: Mapping[str, Any] | None) -> tuple[Any, LineCoverage]:
+        """Evaluate as `query` does and report the policy lines it ran (`relgate policy test --coverage`)."""
+        raise EngineError(f"engine {self.name} does not report coverage (regorus and opa do)")
+
+    def query_with_prints(self, query: str, input_doc: Mapping[str, Any] | None) -> tuple[Any, tuple[str, ...]]:
+        """Evaluate as `query` does, and return what its print() calls wrote (`file:row: message`)."""
+        return self.query(query, input_doc), ()
 
     def provenance(self) -> str | None:
         """What decided, when it was not the policy files relgate loaded (e.g. an OPA's bundles)."""
         return None
 
     def evaluate(self, input_doc: Mapping[str, Any]) -> tuple[RuleOutcome, ...]:
-        """Evaluate every `relgate.*` package's deny and warn sets against the input."""
-        tree = self.query(f"data.{GATE_ROOT}", input_doc)
-        return tuple(collect_outcomes(tree if isinstance(tree, dict) else {}, GATE_ROOT))
+        """Every gate package's deny and warn sets, with `time.now_ns()` at the context's evaluation time."""
+        from relgate.engines.results import outcome_query, read_outcomes
 
+        if self._rules is None:
+            from relgate.errors import EngineError
 
-def collect_outcomes(tree: Mapping[str, Any], prefix: str) -> list[RuleOutcome]:
-    """Walk the package tree under `data.relgate` and keep packages with deny/warn."""
-    outcomes: list[RuleOutcome] = []
-    deny = tree.get("deny")
-    warn = tree.get("warn")
-    if isinstance(deny, list) or isinstance(warn, list):
-        outcomes.append(
-            RuleOutcome(
-                package=prefix,
-                deny=tuple(deny) if isinstance(deny, list) else (),
-                warn=tuple(warn) if isinstance(warn, list) else (),
-            )
-        )
-    for key, value in sorted(tree.items()):
-        if isinstance(value, dict) and key not in ("deny", "warn"):
-            outcomes.extend(collect_outcomes(value, f"{prefix}.{key}"))
-    return outcomes
+            raise EngineError(f"engine {self.name}: evaluate before load")
+        if not self._rules:
+            return ()
+        at = input_doc.get("evaluated_at_ns")
+        now_ns = at if isinstance(at, int) and not isinstance(at, bool) else None
+        return read_outcomes(self.query(outcome_query(self._rules), input_doc, now_ns), self._rules)

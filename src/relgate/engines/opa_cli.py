@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -11,7 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from relgate.engines.interface import Engine, PolicySet
+from relgate.engines.v0 import as_v1
 from relgate.errors import EngineError, PolicyError
+
+# `opa eval` hands its environment to policies as opa.runtime().env: GITHUB_TOKEN must not be in it.
+POLICY_ENV = {"PATH": os.defpath}
 
 
 class OpaCliEngine(Engine):
@@ -26,7 +31,8 @@ class OpaCliEngine(Engine):
         self._workdir = tempfile.TemporaryDirectory(prefix="relgate-opa-")
         self._files: dict[str, str] = {}
 
-    def load(self, policies: PolicySet, data: Mapping[str, Any]) -> None:
+    def compile(self, policies: PolicySet, data: Mapping[str, Any]) -> None:
+        policies = as_v1(policies)
         root = Path(self._workdir.name)
         args = []
         for index, module in enumerate(policies.modules):
@@ -38,7 +44,9 @@ class OpaCliEngine(Engine):
         self._args = [*args, "--data", str(root / "data.json")]
         self._run("data.relgate", None, compile_only=True)
 
-    def query(self, query: str, input_doc: Mapping[str, Any] | None) -> Any:
+    def query(self, query: str, input_doc: Mapping[str, Any] | None, now_ns: int | None = None) -> Any:
+        if now_ns is not None:
+            query = f"{query} with time.now_ns as {int(now_ns)}"
         return self._run(query, input_doc, compile_only=False)
 
     def _run(self, query: str, input_doc: Mapping[str, Any] | None, *, compile_only: bool) -> Any:
@@ -47,7 +55,8 @@ class OpaCliEngine(Engine):
             command.append("--stdin-input")
         try:
             done = subprocess.run([*command, query], input=json.dumps(input_doc) if input_doc is not None else "",
-                                  capture_output=True, text=True, timeout=self._timeout, check=False)
+                                  capture_output=True, text=True, timeout=self._timeout, check=False,
+                                  env=POLICY_ENV)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise EngineError(f"opa-cli: {type(exc).__name__}: {exc}") from None
         try:

@@ -14,8 +14,11 @@ from urllib.parse import urlparse
 
 import requests
 
-from relgate.engines.interface import Engine, PolicySet
+from relgate.engines.interface import Engine, LoadReport, PolicySet, RuleOutcome
+from relgate.engines.results import GATE_ROOT, ResultRule, check_elements, in_gate
+from relgate.engines.v0 import as_v1
 from relgate.errors import ConfigError, EngineError, PolicyError
+from relgate.outbound import CrossOriginRedirect, bind_to_origin, checked_token
 
 try:
     from opa_client.errors import ConnectionsError, RegoParseError
@@ -33,16 +36,17 @@ def policy_id(path: str) -> str:
 
 class OpaServerEngine(Engine):
     name = "opa-server"
+    pins_time = False  # the data API evaluates with the server's clock
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         if OpaClient is None:
-            raise EngineError("engine opa-server needs the optional extra: pip install 'relgate[opa]'")
+            raise EngineError("engine opa-server needs the optional extra: pip install 'relgate[opa-server]'")
         url = str(settings.get("url") or "")
         parsed = urlparse(url)
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ConfigError(f"opa.url: expected http(s)://host:port of an OPA server, got {url!r}")
         port = parsed.port or (443 if parsed.scheme == "https" else 8181)
-        token = settings.get("token") or None
+        token = checked_token(str(settings["token"]), "opa.token") if settings.get("token") else None
         self.push = bool(settings.get("push", True))
         self.bundles: dict[str, str] = {}
         self._client = OpaClient(
@@ -52,10 +56,17 @@ class OpaServerEngine(Engine):
         if parsed.scheme == "https" and settings.get("ca"):
             self._client._session.verify = str(settings["ca"])
         self._where = f"{parsed.scheme}://{parsed.hostname}:{port}"
+        bind_to_origin(self._client._session, self._where)  # the token never follows a redirect elsewhere
 
-    def load(self, policies: PolicySet, data: Mapping[str, Any]) -> None:
+    def load(self, policies: PolicySet, data: Mapping[str, Any]) -> LoadReport:
+        """With `push: false` the server's own bundles decide: relgate's files are not checked or sent."""
         if not self.push:
-            return
+            self._rules = ()
+            return LoadReport()
+        return super().load(policies, data)
+
+    def compile(self, policies: PolicySet, data: Mapping[str, Any]) -> None:
+        policies = as_v1(policies)
         try:
             for module in policies.modules:
                 self._client.update_policy_from_string(module.text, policy_id(module.path), rego_compat=False)
@@ -72,6 +83,26 @@ class OpaServerEngine(Engine):
             return None
         return "opa-bundles:" + ",".join(f"{name}@{rev}" for name, rev in sorted(self.bundles.items()))
 
+    def evaluate(self, input_doc: Mapping[str, Any]) -> tuple[RuleOutcome, ...]:
+        """One data request per package root; a set arrives as a JSON array (the parse already checked heads)."""
+        if not self.push:
+            tree = self.query(f"data.{GATE_ROOT}", input_doc)
+            return tuple(_tree_outcomes(tree if isinstance(tree, dict) else {}, (GATE_ROOT,)))
+        rules: tuple[ResultRule, ...] = self._rules or ()
+        roots = {GATE_ROOT if in_gate(r.package_name) else r.package_name for r in rules}
+        trees = {root: self.query(f"data.{root}", input_doc) for root in sorted(roots)}
+        found: dict[str, dict[str, tuple[Any, ...]]] = {}
+        for rule in rules:
+            root = GATE_ROOT if in_gate(rule.package_name) else rule.package_name
+            node: Any = trees[root]
+            for segment in rule.package[len(root.split(".")):]:
+                node = node.get(segment) if isinstance(node, dict) else None
+            value = node.get(rule.rule) if isinstance(node, dict) else None
+            kind = "set" if isinstance(value, list) else _kind(value)
+            elements = () if value is None else check_elements(rule.package_name, rule.rule, kind, value)
+            found.setdefault(rule.package_name, {})[rule.rule] = elements
+        return tuple(RuleOutcome(p, r.get("deny", ()), r.get("warn", ())) for p, r in found.items())
+
     def _put_data(self, key: str, value: Any) -> None:
         # The client's update_or_create_data accepts only objects; `waivers` is a list,
         # so documents are PUT through the client's own session (same auth, TLS and retries).
@@ -80,7 +111,8 @@ class OpaServerEngine(Engine):
         )
         response.raise_for_status()
 
-    def query(self, query: str, input_doc: Mapping[str, Any] | None) -> Any:
+    def query(self, query: str, input_doc: Mapping[str, Any] | None, now_ns: int | None = None) -> Any:
+        """`now_ns` cannot reach a server's data API: policies calling time.now_ns() are refused at load."""
         if not query.startswith("data."):
             raise EngineError(f"opa-server evaluates data paths only, not {query!r}")
         try:
@@ -92,6 +124,25 @@ class OpaServerEngine(Engine):
         bundles = provenance.get("bundles") or {}
         self.bundles = {name: str(info.get("revision", "")) for name, info in bundles.items()}
         return body.get("result")
+
+
+def _tree_outcomes(tree: Mapping[str, Any], prefix: tuple[str, ...]) -> list[RuleOutcome]:
+    """With the server's own bundles there is no parse to go by: every deny/warn under the tree counts."""
+    found: dict[str, tuple[Any, ...]] = {}
+    package = ".".join(prefix)
+    for rule in ("deny", "warn"):
+        if rule in tree:
+            value = tree[rule]
+            found[rule] = check_elements(package, rule, "set" if isinstance(value, list) else _kind(value), value)
+    outcomes = [RuleOutcome(package, found.get("deny", ()), found.get("warn", ()))] if found else []
+    for key, value in sorted(tree.items()):
+        if isinstance(value, dict) and key not in ("deny", "warn"):
+            outcomes.extend(_tree_outcomes(value, (*prefix, key)))
+    return outcomes
+
+
+def _kind(value: Any) -> str:
+    return {dict: "object", str: "string", bool: "boolean", type(None): "null"}.get(type(value), "number")
 
 
 def _compile_error(exc: RegoParseError, policies: PolicySet) -> str:
@@ -111,6 +162,8 @@ def _short(exc: Exception) -> str:
         except ValueError:
             message = ""
         return f"HTTP {exc.response.status_code}" + (f" ({str(message)[:200]})" if message else "")
+    if isinstance(exc, CrossOriginRedirect):
+        return str(exc)
     if isinstance(exc, requests.ConnectionError | ConnectionsError):
         return "cannot connect"
     if isinstance(exc, requests.Timeout):

@@ -9,28 +9,23 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import quote
 
 from relgate.decision import Decision, Violation
+from relgate.errors import RelgateError
+from relgate.output.escape import terminal, workflow_data, workflow_property
 from relgate.output.interface import Format
 from relgate.output.markdown import MarkdownFormat
 
 MAX_LOCATED_ANNOTATIONS = 10
-
-
-def escape_data(text: str) -> str:
-    """Escape a workflow command's message: %, CR, LF, and `::` so nothing reads as a command."""
-    escaped = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return escaped.replace("::", ":\u200b:")
-
-
-def escape_property(text: str) -> str:
-    """Escape a workflow command property (file, title): also `:` and `,`."""
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+escape_data = workflow_data
+escape_property = workflow_property
 
 
 def _command(kind: str, message: str, **properties: object) -> str:
-    props = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items() if value is not None)
-    return f"::{kind}{' ' + props if props else ''}::{escape_data(message)}"
+    props = ",".join(f"{key}={workflow_property(str(value))}" for key, value in properties.items()
+                     if value is not None)
+    return f"::{kind}{' ' + props if props else ''}::{workflow_data(message)}"
 
 
 def _annotations(kind: str, item: Violation) -> list[str]:
@@ -59,11 +54,12 @@ class GithubFormat(Format):
 
 
 def step_outputs(decision: Decision) -> dict[str, str]:
+    """One-line values: a later step may interpolate them into a script."""
     return {
         "decision": decision.verdict.value,
         "allowed": "true" if decision.allowed else "false",
-        "audit-id": decision.audit_id or "",
-        "record-path": decision.record_path or "",
+        "audit-id": terminal(decision.audit_id or ""),
+        "record-path": terminal(decision.record_path or ""),
         "violations": str(len(decision.violations)),
     }
 
@@ -74,15 +70,31 @@ def publish(decision: Decision, env: Mapping[str, str], run_url: str = "") -> No
     if summary:
         text = MarkdownFormat().render(decision)
         if run_url:
-            text += f"[Workflow run]({run_url})\n"
-        with Path(summary).open("a", encoding="utf-8") as handle:
-            handle.write(text + "\n")
+            text += f"[Workflow run]({quote(run_url, safe=':/?=&#%')})\n"
+        _append("GITHUB_STEP_SUMMARY", summary, "the job summary", text + "\n")
     output = env.get("GITHUB_OUTPUT")
     if output:
-        with Path(output).open("a", encoding="utf-8") as handle:
-            for name, value in step_outputs(decision).items():
-                delimiter = f"relgate_{uuid.uuid4().hex}"
-                handle.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+        blocks = []
+        for name, value in step_outputs(decision).items():
+            delimiter = f"relgate_{uuid.uuid4().hex}"
+            blocks.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+        _append("GITHUB_OUTPUT", output, "the step outputs", "".join(blocks))
+
+
+def check_publishable(env: Mapping[str, str]) -> None:
+    """Before a run: the summary and output files Actions names can be appended to, or say which cannot."""
+    for variable, what in (("GITHUB_STEP_SUMMARY", "the job summary"), ("GITHUB_OUTPUT", "the step outputs")):
+        path = env.get(variable)
+        if path:
+            _append(variable, path, what, "")
+
+
+def _append(variable: str, path: str, what: str, text: str) -> None:
+    try:
+        with Path(path).open("a", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise RelgateError(f"{variable} {terminal(path)}: cannot append {what}: {exc.strerror or exc}") from None
 
 
 def run_url_from(env: Mapping[str, str]) -> str:

@@ -1,10 +1,9 @@
-"""The full decision as JSON: the machine-readable contract."""
+"""The full decision as JSON: the machine-readable contract, every value exactly as decided (ASCII-escaped)."""
 
 from __future__ import annotations
 
-import json
-
 from relgate.decision import Decision
+from relgate.output.escape import json_text
 from relgate.output.interface import Format
 
 
@@ -12,4 +11,4 @@ class JsonFormat(Format):
     name = "json"
 
     def render(self, decision: Decision, *, colour: bool = False) -> str:
-        return json.dumps(decision.to_json(), indent=2, sort_keys=False) + "\n"
+        return json_text(decision.to_json()) + "\n"

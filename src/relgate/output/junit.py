@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from relgate.decision import Decision
-from relgate.output.escape import terminal
+from relgate.output.escape import xml
 from relgate.output.interface import Format
 
 
@@ -17,26 +17,26 @@ class JunitFormat(Format):
         failures = errors = skipped = 0
         for error in decision.errors:
             case = ET.SubElement(suite, "testcase", classname="relgate", name="gate")
-            ET.SubElement(case, "error", message=terminal(error))
+            ET.SubElement(case, "error", message=xml(error))
             errors += 1
         for package in decision.packages:
             denied = [v for v in decision.violations if v.policy == package]
             warned = [w for w in decision.warnings if w.policy == package]
             if not denied:
-                case = ET.SubElement(suite, "testcase", classname="relgate", name=package)
+                case = ET.SubElement(suite, "testcase", classname="relgate", name=xml(package))
                 if warned:
                     out = ET.SubElement(case, "system-out")
-                    out.text = "\n".join(f"WARN {w.id}: {terminal(w.msg)}" for w in warned)
+                    out.text = "\n".join(f"WARN {xml(w.id)}: {xml(w.msg)}" for w in warned)
             for violation in denied:
-                case = ET.SubElement(suite, "testcase", classname=package, name=violation.id)
+                case = ET.SubElement(suite, "testcase", classname=xml(package), name=xml(violation.id))
                 failure = ET.SubElement(
-                    case, "failure", message=terminal(violation.msg), type=violation.enforcement
+                    case, "failure", message=xml(violation.msg), type=xml(violation.enforcement)
                 )
-                failure.text = "\n".join(terminal(f"{k}: {v}") for k, v in violation.details.items())
+                failure.text = "\n".join(xml(f"{k}: {v}") for k, v in violation.details.items())
                 failures += 1
         for waived in decision.waived:
-            case = ET.SubElement(suite, "testcase", classname=waived.policy, name=waived.id)
-            ET.SubElement(case, "skipped", message=f"waived by {waived.waiver_id}")
+            case = ET.SubElement(suite, "testcase", classname=xml(waived.policy), name=xml(waived.id))
+            ET.SubElement(case, "skipped", message=xml(f"waived by {waived.waiver_id}"))
             skipped += 1
         suite.set("tests", str(len(suite.findall("testcase"))))
         suite.set("failures", str(failures))

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 
 from relgate.decision import Decision, Verdict, Violation
-from relgate.output.escape import markdown
+from relgate.output.escape import markdown, markdown_code
 from relgate.output.interface import Format
 
 _ICON = {Verdict.ALLOW: "✅", Verdict.DENY: "❌", Verdict.ERROR: "⚠️"}
 
 
 def _row(item: Violation) -> str:
-    details = markdown(json.dumps(dict(item.details), sort_keys=True)) if item.details else ""
-    cells = [markdown(item.policy), markdown(item.id), markdown(item.msg), details, item.enforcement]
+    details = markdown(json.dumps(dict(item.details), sort_keys=True, default=str)) if item.details else ""
+    cells = [markdown(item.policy), markdown(item.id), markdown(item.msg), details, markdown(item.enforcement)]
     return "| " + " | ".join(cells) + " |"
 
 
@@ -39,8 +39,8 @@ class MarkdownFormat(Format):
             f"## {_ICON[verdict]} relgate: {verdict.value}",
             "",
             f"Service **{markdown(decision.service or '-')}** → environment "
-            f"**{markdown(decision.environment or '-')}**, evaluated at {decision.evaluated_at} "
-            f"with {decision.engine}; policy digest `{decision.policy_digest}`.",
+            f"**{markdown(decision.environment or '-')}**, evaluated at {markdown(decision.evaluated_at)} "
+            f"with {markdown(decision.engine)}; policy digest {markdown_code(decision.policy_digest)}.",
             "",
         ]
         if decision.errors:
@@ -64,9 +64,9 @@ class MarkdownFormat(Format):
                     f"approved by {markdown(w.approved_by)} until {markdown(w.expires)}"
                 )
             lines += [
-                f"- {markdown(n.waiver_id)} {n.status}: {markdown(n.detail)}" for n in decision.waiver_notes
+                f"- {markdown(n.waiver_id)} {markdown(n.status)}: {markdown(n.detail)}" for n in decision.waiver_notes
             ]
             lines.append("")
         if decision.audit_id:
-            lines += [f"Audit record `{decision.audit_id}`.", ""]
+            lines += [f"Audit record {markdown_code(decision.audit_id)}.", ""]
         return "\n".join(lines)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from relgate import __version__
 from relgate.decision import Decision, Violation
+from relgate.output.escape import json_text, plain, visible
 from relgate.output.interface import Format
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -14,7 +14,7 @@ SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 def _result(item: Violation, level: str, rule_index: int) -> dict[str, Any]:
     result: dict[str, Any] = {
-        "ruleId": item.id,
+        "ruleId": visible(item.id),
         "ruleIndex": rule_index,
         "level": level,
         "message": {"text": item.msg},
@@ -41,15 +41,16 @@ class SarifFormat(Format):
         results: list[dict[str, Any]] = []
         for items, level in ((decision.violations, "error"), (decision.warnings, "warning")):
             for item in items:
-                if item.id not in index:
-                    index[item.id] = len(rules)
+                rule_id = visible(item.id)
+                if rule_id not in index:
+                    index[rule_id] = len(rules)
                     rules.append({
-                        "id": item.id,
-                        "name": item.id.replace(".", "_"),
+                        "id": rule_id,
+                        "name": rule_id.replace(".", "_"),
                         "shortDescription": {"text": f"{item.policy}: {item.id}"},
                         "properties": {"policy": item.policy, "enforcement": item.enforcement},
                     })
-                results.append(_result(item, level, index[item.id]))
+                results.append(_result(item, level, index[rule_id]))
         log = {
             "$schema": SCHEMA,
             "version": "2.1.0",
@@ -71,4 +72,15 @@ class SarifFormat(Format):
                 },
             }],
         }
-        return json.dumps(log, indent=2) + "\n"
+        return json_text(_shown(log)) + "\n"
+
+
+def _shown(value: Any) -> Any:
+    """Every string as a code-scanning UI may show it: controls and bidi characters visible."""
+    if isinstance(value, str):
+        return plain(value)
+    if isinstance(value, dict):
+        return {visible(str(k)): _shown(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shown(v) for v in value]
+    return value

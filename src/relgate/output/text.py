@@ -20,13 +20,13 @@ def _paint(text: str, colour: str, enabled: bool) -> str:
 def _details(details: Mapping[str, Any]) -> str:
     if not details:
         return ""
-    parts = [f"{k}={json.dumps(v, sort_keys=True)}" for k, v in details.items()]
+    parts = [f"{k}={json.dumps(v, sort_keys=True, default=str)}" for k, v in details.items()]
     return terminal(" (" + ", ".join(parts) + ")")
 
 
 def _line(tag: str, item: Violation, colour: str, enabled: bool) -> str:
     head = _paint(tag, colour, enabled)
-    return f"  {head} [{item.policy}] {item.id}: {terminal(item.msg)}{_details(item.details)}"
+    return f"  {head} [{terminal(item.policy)}] {terminal(item.id)}: {terminal(item.msg)}{_details(item.details)}"
 
 
 class TextFormat(Format):
@@ -37,7 +37,8 @@ class TextFormat(Format):
         title = decision.verdict.value.upper()
         header = _paint(f"relgate: {title}", verdict_colour[decision.verdict], colour)
         where = f"{decision.service or '-'} → {decision.environment or '-'}"
-        lines = [f"{header}  {terminal(where)} at {decision.evaluated_at} (engine {decision.engine})"]
+        when = f"at {decision.evaluated_at} (engine {decision.engine})"
+        lines = [f"{header}  {terminal(where)} {terminal(when)}"]
         if decision.mode.value == "warn" and decision.verdict is not Verdict.ALLOW:
             lines.append("  mode warn: reported only, the gate does not block")
         lines += [f"  {_paint('ERROR', 'red', colour)} {terminal(e)}" for e in decision.errors]
@@ -45,22 +46,24 @@ class TextFormat(Format):
         lines += [_line("WARN ", w, "yellow", colour) for w in decision.warnings]
         for o in decision.overrides:
             lines.append(
-                f"  {_paint('OVERRIDDEN', 'yellow', colour)} [{o.policy}] {o.id}: {terminal(o.msg)}"
+                f"  {_paint('OVERRIDDEN', 'yellow', colour)} [{terminal(o.policy)}] {terminal(o.id)}: {terminal(o.msg)}"
                 f" (by {terminal(o.actor)}: {terminal(o.reason)})"
             )
         for w in decision.waived:
-            what = ", ".join(w.findings) if w.findings else terminal(w.msg)
+            what = ", ".join(w.findings) if w.findings else w.msg
             lines.append(
-                f"  {_paint('WAIVED', 'dim', colour)} [{w.policy}] {terminal(what)}"
-                f" by {w.waiver_id} (approved by {terminal(w.approved_by)}, until {w.expires})"
+                f"  {_paint('WAIVED', 'dim', colour)} [{terminal(w.policy)}] {terminal(what)}"
+                f" by {terminal(w.waiver_id)} (approved by {terminal(w.approved_by)}, until {terminal(w.expires)})"
             )
         for n in decision.waiver_notes:
-            lines.append(f"  {_paint('NOTE ', 'dim', colour)} waiver {n.waiver_id} {n.status}: {terminal(n.detail)}")
+            lines.append(f"  {_paint('NOTE ', 'dim', colour)} waiver {terminal(n.waiver_id)} {terminal(n.status)}: "
+                         f"{terminal(n.detail)}")
         summary = (
             f"  {len(decision.violations)} violation(s), {len(decision.warnings)} warning(s), "
             f"{len(decision.waived)} waived, {len(decision.packages)} policy package(s)"
         )
         lines.append(_paint(summary, "dim", colour))
         if decision.audit_id:
-            lines.append(_paint(f"  audit record {decision.audit_id} in {decision.record_path}", "dim", colour))
+            where = terminal(f"{decision.audit_id} in {decision.record_path}")
+            lines.append(_paint(f"  audit record {where}", "dim", colour))
         return "\n".join(lines) + "\n"

@@ -41,3 +41,53 @@ test_malformed_window_denies if {
 	some d in data.relgate.freeze.deny with input as {"evaluated_at_ns": 1} with data.config as conf
 	d.id == "freeze.malformed_window"
 }
+
+test_window_without_start_text_still_denies if {
+	bare := object.remove(window, ["start", "end"])
+	some d in data.relgate.freeze.deny with input as {"evaluated_at_ns": 1798200000000000000}
+		with data.config as {"freeze_windows": [bare]}
+	d.id == "freeze.active"
+	d.details.start == 1798070400000000000
+}
+
+test_missing_evaluation_time_denies if {
+	some d in data.relgate.freeze.deny with input as {} with data.config as {"freeze_windows": [window]}
+	d.id == "freeze.no_evaluation_time"
+}
+
+test_evaluation_time_as_text_denies if {
+	some d in data.relgate.freeze.deny with input as {"evaluated_at_ns": "1798200000000000000"}
+		with data.config as {"freeze_windows": [window]}
+	d.id == "freeze.no_evaluation_time"
+}
+
+test_no_evaluation_time_needed_without_windows if {
+	count(data.relgate.freeze.deny) == 0 with input as {} with data.config as {"freeze_windows": []}
+}
+
+test_window_ending_before_it_starts_is_malformed if {
+	inverted := object.union(window, {"start_ns": window.end_ns, "end_ns": window.start_ns})
+	some d in data.relgate.freeze.deny with input as {"evaluated_at_ns": 1798200000000000000}
+		with data.config as {"freeze_windows": [inverted]}
+	d.id == "freeze.malformed_window"
+}
+
+test_windows_not_given_as_a_list_deny if {
+	some d in data.relgate.freeze.deny with input as {"evaluated_at_ns": 1798200000000000000}
+		with data.config as {"freeze_windows": window}
+	d.id == "freeze.malformed_window"
+	d.msg == "freeze_windows must be a list of {start, end, reason} windows"
+}
+
+test_thresholds_as_text_are_malformed if {
+	textual := object.union(window, {"start_ns": "1798070400000000000"})
+	some d in data.relgate.freeze.deny with input as {"evaluated_at_ns": 1798200000000000000}
+		with data.config as {"freeze_windows": [textual]}
+	d.id == "freeze.malformed_window"
+}
+
+test_windows_given_as_text_deny if {
+	some d in data.relgate.freeze.deny with input as {"evaluated_at_ns": 1798200000000000000}
+		with data.config as {"freeze_windows": "2026-12-24/2026-12-27"}
+	d.id == "freeze.malformed_window"
+}

@@ -14,11 +14,11 @@ SOURCE_TYPES: dict[str, str] = {
     "ci": "relgate.sources.ci_env:CiEnvSource",
     "file": "relgate.sources.file:FileSource",
     "github": "relgate.sources.github:GithubSource",
-    "grype": "relgate.sources.scanners:GrypeSource",
+    "grype": "relgate.sources.grype:GrypeSource",
     "junit": "relgate.sources.junit:JunitSource",
     "prometheus": "relgate.sources.prometheus:PrometheusSource",
     "sarif": "relgate.sources.sarif:SarifSource",
-    "trivy": "relgate.sources.scanners:TrivySource",
+    "trivy": "relgate.sources.trivy:TrivySource",
 }
 
 

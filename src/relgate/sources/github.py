@@ -10,7 +10,7 @@ from typing import Any
 from relgate.errors import SourceError
 from relgate.sources.github_api import GithubClient
 from relgate.sources.interface import Evidence, GatherRequest, Source
-from relgate.timeutil import parse_ns, with_ns_twins
+from relgate.timeutil import is_rfc3339, parse_ns, with_ns_twins
 
 DEFAULT_API = "https://api.github.com"
 # A later COMMENTED review does not withdraw an approval; these states do.
@@ -18,12 +18,36 @@ _DECIDING_STATES = {"APPROVED", "CHANGES_REQUESTED", "DISMISSED"}
 _STATUS_CONCLUSION = {"success": "success", "failure": "failure", "error": "failure"}
 
 
+def _at(value: Any, *keys: str) -> Any:
+    """`value[k1][k2]…`, or None where a level is missing or not an object (GitHub omits, never lies)."""
+    for key in keys:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def latest_reviews(reviews: list[Mapping[str, Any]], head_sha: str, now_ns: int) -> list[dict[str, Any]]:
-    """The latest deciding review per reviewer, marked stale when given on another commit."""
+    """The latest deciding review per reviewer, marked stale when given on another commit.
+
+    A pending review (no submitted_at) does not count; a malformed time is an error,
+    since dropping a later CHANGES_REQUESTED could revive an earlier approval.
+    """
     latest: dict[str, Mapping[str, Any]] = {}
-    for review in sorted(reviews, key=lambda r: str(r.get("submitted_at") or "")):
-        user = (review.get("user") or {}).get("login")
-        if user and review.get("state") in _DECIDING_STATES and review.get("submitted_at"):
+    submitted = [r for r in reviews if isinstance(r, Mapping) and r.get("submitted_at") is not None]
+    for review in submitted:
+        if not is_rfc3339(_text(review.get("submitted_at"))):
+            raise SourceError(
+                f"pull request reviews: review {review.get('id')!r}: submitted_at "
+                f"{str(review.get('submitted_at'))[:40]!r} is not an RFC 3339 time"
+            )
+    for review in sorted(submitted, key=lambda r: parse_ns(r["submitted_at"])):
+        user = _at(review, "user", "login")
+        if isinstance(user, str) and user and review.get("state") in _DECIDING_STATES:
             latest[user] = review
     approvals = []
     for user, review in latest.items():
@@ -34,9 +58,9 @@ def latest_reviews(reviews: list[Mapping[str, Any]], head_sha: str, now_ns: int)
             "submitted_at": review["submitted_at"],
             "submitted_at_ns": submitted_ns,
             "age_seconds": (now_ns - submitted_ns) / 1e9,
-            "commit": review.get("commit_id", ""),
+            "commit": _text(review.get("commit_id")),
             "stale": bool(head_sha) and review.get("commit_id") != head_sha,
-            "association": review.get("author_association", ""),
+            "association": _text(review.get("author_association")),
         })
     return approvals
 
@@ -44,33 +68,37 @@ def latest_reviews(reviews: list[Mapping[str, Any]], head_sha: str, now_ns: int)
 def check_list(runs: list[Mapping[str, Any]], combined: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Check runs and commit statuses in one shape: name, status, conclusion, app, completed_at."""
     checks = [{
-        "name": run.get("name", ""),
-        "status": run.get("status", ""),
-        "conclusion": run.get("conclusion"),
-        "app": (run.get("app") or {}).get("slug", ""),
-        "completed_at": run.get("completed_at"),
-    } for run in runs]
-    for status in combined.get("statuses") or []:
-        state = status.get("state", "")
+        "name": _text(run.get("name")),
+        "status": _text(run.get("status")),
+        "conclusion": run.get("conclusion") if isinstance(run.get("conclusion"), str) else None,
+        "app": _text(_at(run, "app", "slug")),
+        "completed_at": run.get("completed_at") if isinstance(run.get("completed_at"), str) else None,
+    } for run in runs if isinstance(run, Mapping)]
+    statuses = combined.get("statuses") if isinstance(combined, Mapping) else None
+    for status in statuses if isinstance(statuses, list) else []:
+        if not isinstance(status, Mapping):
+            continue
+        state = _text(status.get("state"))
         checks.append({
-            "name": status.get("context", ""),
+            "name": _text(status.get("context")),
             "status": "in_progress" if state == "pending" else "completed",
             "conclusion": _STATUS_CONCLUSION.get(state),
             "app": "commit-status",
-            "completed_at": None if state == "pending" else status.get("updated_at"),
+            "completed_at": None if state == "pending" else (_text(status.get("updated_at")) or None),
         })
     return checks
 
 
 def pull_request_facts(pr: Mapping[str, Any]) -> dict[str, Any]:
+    labels = pr.get("labels")
     return {
         "number": pr.get("number"),
-        "author": (pr.get("user") or {}).get("login", ""),
-        "head_sha": (pr.get("head") or {}).get("sha", ""),
-        "base_ref": (pr.get("base") or {}).get("ref", ""),
-        "title": pr.get("title") or "",
-        "labels": [label.get("name", "") for label in pr.get("labels") or []],
-        "merged_at": pr.get("merged_at"),
+        "author": _text(_at(pr, "user", "login")),
+        "head_sha": _text(_at(pr, "head", "sha")),
+        "base_ref": _text(_at(pr, "base", "ref")),
+        "title": _text(pr.get("title")),
+        "labels": [_text(_at(label, "name")) for label in labels] if isinstance(labels, list) else [],
+        "merged_at": pr.get("merged_at") if isinstance(pr.get("merged_at"), str) else None,
     }
 
 
@@ -96,14 +124,17 @@ class GithubSource(Source):
         """Everything the source fills, given a client (tests pass one with a fake clock)."""
         env = request.env
         sha = str(self.spec.option("commit") or env.get("GITHUB_SHA") or "")
-        number = self.spec.option("pull_request") or _event_pr_number(env)
+        option = self.spec.option("pull_request")
+        number = self._number(option) if option is not None else _event_pr_number(env)
         evidence: dict[str, Any] = {}
         pr: Mapping[str, Any] | None = None
         if number:
-            pr = client.get(f"/pulls/{int(number)}")
+            path = f"/pulls/{number}"
+            pr = _expect(client.get(path), dict, client, path)
         elif sha:
-            associated = client.get(f"/commits/{sha}/pulls")
-            pr = next((p for p in associated if (p.get("head") or {}).get("sha") == sha), None) or (
+            path = f"/commits/{sha}/pulls"
+            associated = [p for p in _expect(client.get(path), list, client, path) if isinstance(p, Mapping)]
+            pr = next((p for p in associated if _at(p, "head", "sha") == sha), None) or (
                 associated[0] if associated else None)
         checks_sha = sha
         if pr is not None:
@@ -115,13 +146,13 @@ class GithubSource(Source):
                 checks_sha = facts["head_sha"]  # pull_request events run checks on the head, not the merge commit
         if checks_sha:
             # The commit's own time is where lead time (commit to allowed gate) starts.
-            commit = client.get(f"/commits/{checks_sha}")
-            committed_at = ((commit.get("commit") or {}).get("committer") or {}).get("date")
-            if committed_at:
+            committed_at = _at(client.get(f"/commits/{checks_sha}"), "commit", "committer", "date")
+            if isinstance(committed_at, str) and committed_at:
                 evidence["change"] = {"committed_at": committed_at}
         if checks_sha and self.spec.option("checks", True):
             runs = client.get_all(f"/commits/{checks_sha}/check-runs", items="check_runs")
-            combined = client.get(f"/commits/{checks_sha}/status")
+            path = f"/commits/{checks_sha}/status"
+            combined = _expect(client.get(path), dict, client, path)
             evidence["checks"] = check_list(runs, combined)
         environment = str(self.spec.option("environment") or request.environment)
         if environment and self.spec.option("deployments", True):
@@ -131,22 +162,47 @@ class GithubSource(Source):
     def _deployments(self, client: GithubClient, environment: str) -> dict[str, Any]:
         limit = int(self.spec.option("deployments_limit", 5))
         recent = []
-        for deployment in client.get("/deployments", {"environment": environment, "per_page": limit})[:limit]:
-            statuses = client.get(f"/deployments/{deployment['id']}/statuses", {"per_page": 100})
+        listed = _expect(client.get("/deployments", {"environment": environment, "per_page": limit}), list, client,
+                         "/deployments")
+        for deployment in listed[:limit]:
+            ident = _at(deployment, "id")
+            if not isinstance(ident, int) or isinstance(ident, bool):
+                raise SourceError(f"github {client.repo}: /deployments: a deployment without a numeric id")
+            path = f"/deployments/{ident}/statuses"
+            statuses = [s for s in _expect(client.get(path, {"per_page": 100}), list, client, path)
+                        if isinstance(s, Mapping)]
             latest = statuses[0] if statuses else {}
-            succeeded = [s["created_at"] for s in statuses if s.get("state") == "success" and s.get("created_at")]
+            succeeded = [_text(s.get("created_at")) for s in statuses
+                         if s.get("state") == "success" and is_rfc3339(_text(s.get("created_at")))]
             recent.append({
-                "id": deployment.get("id"),
-                "sha": deployment.get("sha", ""),
-                "ref": deployment.get("ref", ""),
-                "environment": deployment.get("environment", environment),
-                "created_at": deployment.get("created_at"),
-                "state": latest.get("state", "unknown"),
-                "succeeded_at": max(succeeded) if succeeded else None,
+                "id": ident,
+                "sha": _text(deployment.get("sha")),
+                "ref": _text(deployment.get("ref")),
+                "environment": _text(deployment.get("environment")) or environment,
+                "created_at": deployment.get("created_at") if isinstance(deployment.get("created_at"), str) else None,
+                "state": _text(latest.get("state")) or "unknown",
+                "succeeded_at": max(succeeded, key=parse_ns) if succeeded else None,
             })
-        successes = [d["succeeded_at"] for d in recent if d["succeeded_at"]]
-        return {"environment": environment, "last_success_at": max(successes) if successes else None,
+        successes = [str(d["succeeded_at"]) for d in recent if d["succeeded_at"]]
+        return {"environment": environment, "last_success_at": max(successes, key=parse_ns) if successes else None,
                 "recent": recent}
+
+    def _number(self, value: Any) -> int:
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+        if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
+            return int(value)
+        raise SourceError(f"source {self.spec.name!r}: pull_request: expected a pull request number, got {value!r}")
+
+
+def _expect(value: Any, kind: type, client: GithubClient, path: str) -> Any:
+    """The response body when it has the JSON type GitHub documents for `path`, else a named error."""
+    if isinstance(value, kind):
+        return value
+    wanted, found = ("an object" if kind is dict else "a list"), type(value).__name__
+    names = {"dict": "an object", "list": "a list", "str": "a string", "NoneType": "null", "int": "a number",
+             "float": "a number", "bool": "a boolean"}
+    raise SourceError(f"github {client.repo}: {path}: expected {wanted} in the response, got {names.get(found, found)}")
 
 
 def _event_pr_number(env: Mapping[str, str]) -> int | None:

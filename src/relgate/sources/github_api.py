@@ -1,19 +1,31 @@
 """A small GitHub REST client: pagination, rate limits and retries within one deadline.
 
-The token goes only into the Authorization header; no message built here
-contains it.
+The token goes only into the Authorization header, and only to the configured
+API origin: a pagination link or redirect to another scheme, host or port is an
+error, never a request. No message built here contains the token.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Callable, Mapping
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
 
-from relgate.errors import SourceError
+from relgate.errors import ConfigError, SourceError
+from relgate.outbound import (
+    CrossOriginRedirect,
+    bind_to_origin,
+    checked_token,
+    network_reason,
+    same_origin,
+    show_origin,
+)
+from relgate.redact import scrub
 
 _NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
 API_VERSION = "2022-11-28"
@@ -37,14 +49,17 @@ class GithubClient:
         self.base = api_url.rstrip("/")
         self.repo = repo
         self.calls = 0
-        self._session = session or requests.Session()
+        self._session = bind_to_origin(session or requests.Session(), self.base)
         self._headers = {
             "Accept": "application/vnd.github+json",
             "X-GitHub-Api-Version": API_VERSION,
             "User-Agent": "relgate",
         }
         if token:
-            self._headers["Authorization"] = f"Bearer {token}"
+            try:
+                self._headers["Authorization"] = f"Bearer {checked_token(token, f'github {repo}: token')}"
+            except ConfigError as exc:
+                raise SourceError(str(exc)) from None
         self._sleep = sleep
         self._now = wall_clock
         self._deadline = wall_clock() + timeout_s
@@ -52,23 +67,40 @@ class GithubClient:
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """One resource under /repos/{repo}; `path` starts after the repo, e.g. `/pulls/12`."""
-        return self._request(f"{self.base}/repos/{self.repo}{path}", params, path).json()
+        return self._json(self._request(f"{self.base}/repos/{self.repo}{path}", params, path), path)
 
     def get_all(self, path: str, params: Mapping[str, Any] | None = None, items: str | None = None) -> list[Any]:
-        """Every page of a list, following `Link: rel="next"` to the end."""
+        """Every page of a list, following `Link: rel="next"` to the end, on the API's own origin only."""
         url: str | None = f"{self.base}/repos/{self.repo}{path}"
         query: Mapping[str, Any] | None = {"per_page": 100, **(params or {})}
         collected: list[Any] = []
         while url:
             response = self._request(url, query, path)
-            body = response.json()
-            page = body.get(items, []) if items and isinstance(body, dict) else body
+            body = self._json(response, path)
+            page = body.get(items) if items and isinstance(body, dict) else body
             if not isinstance(page, list):
-                raise SourceError(f"github {self.repo}: {path}: expected a list in the response")
+                wanted = f"an object with a list under {items!r}" if items else "a list"
+                raise SourceError(f"github {self.repo}: {path}: expected {wanted} in the response")
             collected.extend(page)
             match = _NEXT.search(response.headers.get("Link", ""))
             url, query = (match.group(1), None) if match else (None, None)
+            if url and not same_origin(url, self.base):
+                raise SourceError(
+                    f"github {self.repo}: {path}: the next page is on another origin "
+                    f"({scrub(show_origin(url))}, not {scrub(show_origin(self.base))}); "
+                    "relgate does not send the token there"
+                )
         return collected
+
+    def _json(self, response: requests.Response, what: str) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            kind = response.headers.get("Content-Type", "no content type").split(";")[0].strip()[:60]
+            raise SourceError(
+                f"github {self.repo}: {what}: expected JSON from the GitHub API, got {scrub(kind)!r} "
+                f"(HTTP {response.status_code}); is api_url the REST API root?"
+            ) from None
 
     def _request(self, url: str, params: Mapping[str, Any] | None, what: str) -> requests.Response:
         attempt = 0
@@ -80,16 +112,18 @@ class GithubClient:
             self.calls += 1
             try:
                 response = self._session.get(url, params=params, headers=self._headers, timeout=remaining)
+            except CrossOriginRedirect as exc:
+                raise SourceError(f"github {self.repo}: {what}: {exc}") from None
             except requests.RequestException as exc:
                 if attempt > self._retries:
-                    failure = f"{type(exc).__name__} after {attempt} tries"
-                    raise SourceError(f"github {self.repo}: {what}: {failure}") from None
-                self._wait(min(2 ** (attempt - 1) * 0.5, 8), what, "network error")
+                    raise SourceError(f"github {self.repo}: {what}: {network_reason(exc)} after {attempt} tries") \
+                        from None
+                self._wait(min(2 ** (attempt - 1) * 0.5, 8), what, network_reason(exc))
                 continue
             status = response.status_code
             if status < 300:
                 return response
-            wait = self._rate_limit_wait(response)
+            wait = self._rate_limit_wait(response, what)
             if wait is not None:
                 self._wait(wait, what, f"rate limited ({status})")
                 continue
@@ -98,26 +132,41 @@ class GithubClient:
                 continue
             raise SourceError(self._explain(status, what, response))
 
-    def _rate_limit_wait(self, response: requests.Response) -> float | None:
+    def _rate_limit_wait(self, response: requests.Response, what: str) -> float | None:
         """Seconds to wait before retrying a 403/429 rate limit; None when it is not one."""
         if response.status_code not in (403, 429):
             return None
         retry_after = response.headers.get("retry-after")
         if retry_after is not None:
-            try:
-                return max(float(retry_after), 0.0)
-            except ValueError:
-                return 60.0
+            return self._retry_after(retry_after, what, response.status_code)
         if response.headers.get("x-ratelimit-remaining") == "0":
-            reset = response.headers.get("x-ratelimit-reset")
-            try:
-                return max(float(reset or 0) - self._now(), 0.0) + 1.0
-            except ValueError:
-                return 60.0
+            reset = response.headers.get("x-ratelimit-reset", "")
+            if not reset.strip().isdigit():
+                raise SourceError(
+                    f"github {self.repo}: {what}: rate limited ({response.status_code}) with an unreadable "
+                    f"x-ratelimit-reset header {scrub(reset)[:40]!r}; expected epoch seconds"
+                )
+            return max(float(reset) - self._now(), 0.0) + 1.0
         return 60.0 if response.status_code == 429 else None
 
+    def _retry_after(self, value: str, what: str, status: int) -> float:
+        """RFC 9110 Retry-After: a number of seconds or an HTTP date."""
+        text = value.strip()
+        if text.isdigit():
+            return float(text)
+        try:
+            when = parsedate_to_datetime(text).timestamp()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            when = math.nan
+        if math.isfinite(when):
+            return max(when - self._now(), 0.0)
+        raise SourceError(
+            f"github {self.repo}: {what}: rate limited ({status}) with an unreadable Retry-After header "
+            f"{scrub(text)[:40]!r}; expected seconds or an HTTP date"
+        )
+
     def _wait(self, seconds: float, what: str, why: str) -> None:
-        if self._now() + seconds > self._deadline:
+        if not self._now() + seconds <= self._deadline:
             raise SourceError(
                 f"github {self.repo}: {what}: {why}; retrying needs {seconds:.0f}s, more than the source timeout left"
             )
@@ -136,4 +185,4 @@ class GithubClient:
             404: "not found (404): the repository or resource does not exist, or the token cannot see it",
         }
         reason = reasons.get(status, f"HTTP {status}")
-        return f"github {self.repo}: {what}: {reason}" + (f" ({message})" if message else "")
+        return f"github {self.repo}: {what}: {reason}" + (f" ({scrub(message)})" if message else "")

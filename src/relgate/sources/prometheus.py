@@ -6,20 +6,19 @@ recorded decision can be replayed against the same numbers.
 
 from __future__ import annotations
 
-import math
 import re
+import time
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
-
-import requests
-from prometheus_api_client import PrometheusConnect
-from prometheus_api_client.exceptions import PrometheusApiClientException
-from urllib3.util.retry import Retry
+from urllib.parse import urlsplit
 
 from relgate.errors import SourceError
+from relgate.outbound import bound_session, checked_headers
+from relgate.redact import scrub
 from relgate.sources.interface import Evidence, GatherRequest, Source
+from relgate.sources.promql_http import PromEndpoint, run_bounded
 
 BURN_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 _WINDOW = re.compile(r"^(\d+)([mhdw])$")
@@ -133,38 +132,28 @@ class PrometheusSource(Source):
     type_name = "prometheus"
 
     def collect(self, request: GatherRequest) -> Evidence:
-        url = self.spec.option("url")
+        url = str(self.spec.option("url") or "").rstrip("/")
         if not url:
             raise SourceError(f"source {self.spec.name!r}: `url` is required")
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+            raise SourceError(f"source {self.spec.name!r}: url: expected http(s)://host:port, got {scrub(url)!r}")
+        raw_headers = self.spec.option("headers") or {}
+        if not isinstance(raw_headers, Mapping):
+            raise SourceError(f"source {self.spec.name!r}: headers: expected a mapping of header names to values")
         specs = [self._slo(i, entry) for i, entry in enumerate(self.spec.option("slos") or [])]
         if not specs:
             raise SourceError(f"source {self.spec.name!r}: `slos` lists no SLO")
+        endpoint = PromEndpoint(url, checked_headers(raw_headers, f"source {self.spec.name!r}: headers"),
+                                time.monotonic() + self.spec.timeout_s, self.spec.timeout_s, bound_session(url))
         at = request.evaluated_at_ns / 1e9
-        client = self._client(str(url))
         jobs = [(spec, key, query) for spec in specs for key, query in spec.queries().items()]
-        with ThreadPoolExecutor(max_workers=8, thread_name_prefix="relgate-prom") as pool:
-            results = list(pool.map(lambda job: self._query(client, job[0], job[2], at), jobs))
+        where = f"source {self.spec.name!r}"
+        tasks = [partial(endpoint.instant, f"{where}: SLO {spec.name!r}", query, at) for spec, _, query in jobs]
+        results = run_bounded(tasks, endpoint.deadline, where, self.spec.timeout_s)
         values: dict[str, dict[str, float | None]] = {spec.name: {} for spec in specs}
         for (spec, key, _), value in zip(jobs, results, strict=True):
             values[spec.name][key] = value
         return {"slos": [evaluate_slo(spec, values[spec.name]) for spec in specs]}
-
-    def _client(self, url: str) -> PrometheusConnect:
-        retry = Retry(total=3, backoff_factor=0.2, status_forcelist=(500, 502, 503, 504), allowed_methods=None)
-        headers = {str(k): str(v) for k, v in (self.spec.option("headers") or {}).items()}
-        return PrometheusConnect(url=url, headers=headers or None, retry=retry, timeout=self.spec.timeout_s)
-
-    def _query(self, client: PrometheusConnect, spec: SloSpec, query: str, at: float) -> float | None:
-        try:
-            result = client.custom_query(query, params={"time": f"{at:.3f}"})
-        except (PrometheusApiClientException, requests.RequestException) as exc:
-            reason = _short(exc)
-            where = f"source {self.spec.name!r}: SLO {spec.name!r}"
-            raise SourceError(f"{where}: query {query!r} failed: {reason}") from None
-        if not result:
-            return None
-        value = float(result[0]["value"][1])
-        return None if math.isnan(value) or math.isinf(value) else value
 
     def _slo(self, index: int, entry: Mapping[str, Any]) -> SloSpec:
         at = f"source {self.spec.name!r}: slos[{index}]"
@@ -195,12 +184,3 @@ class PrometheusSource(Source):
 
 def _pair(value: Any) -> tuple[float, float] | None:
     return (float(value[0]), float(value[1])) if value else None
-
-
-def _short(exc: Exception) -> str:
-    """Name the failure without echoing request headers (they may carry a token)."""
-    if isinstance(exc, requests.ConnectionError):
-        return "cannot connect"
-    if isinstance(exc, requests.Timeout):
-        return "timed out"
-    return str(exc).split("(b'", 1)[0].strip()[:200]

@@ -1,223 +1,188 @@
 """Findings from SARIF 2.1.0 logs, whichever tool wrote them (CodeQL, Trivy, Semgrep, Grype…).
 
-SARIF leaves severity and identity to convention. This module follows GitHub code
-scanning's: a `security-severity` score in CVSS bands when there is one, else the
-result's level; and a finding is named by its CVE/GHSA when the rule makes one evident,
-so a waiver can name the advisory whichever scanner reported it.
+The reader is strict: every part of the log it uses must have the shape SARIF gives it
+(exact enumeration values included), and a log whose tool says it did not complete
+(`executionSuccessful: false`, an error notification, a run without results) is an
+error unless the source sets `allow_failed_runs: true`. A half-read log must never
+look like a clean scan.
 """
 
 from __future__ import annotations
 
-import json
-import math
-import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from relgate.context import severity_counts
 from relgate.errors import SourceError
-from relgate.sources.interface import Evidence, GatherRequest, Source
-from relgate.sources.paths import matched_files
-
-_CVE = re.compile(r"(?<![A-Za-z0-9])CVE-\d{4}-\d{4,}(?!\d)", re.IGNORECASE)
-_GHSA = re.compile(
-    r"(?<![A-Za-z0-9])GHSA((?:-[23456789cfghjmpqrvwx]{4}){3})(?![A-Za-z0-9])", re.IGNORECASE
+from relgate.sources.evidence import load_json
+from relgate.sources.findings import FindingsSource, ScanReport, refuse_other_format
+from relgate.sources.sarif_rules import (
+    LEVELS,
+    Rule,
+    RuleTable,
+    category,
+    finding_id,
+    kics_secret_taxa,
+    read_rules,
+    security_severity,
+    severity,
 )
-# SARIF's default level is "warning" when neither the result nor its rule gives one.
-_LEVELS = {"error": "high", "warning": "medium", "note": "low", "none": "low"}
+from relgate.sources.shape import Node, quoted
+
+_KINDS = ("notApplicable", "pass", "fail", "review", "open", "informational")
+_BASELINE = ("new", "unchanged", "updated", "absent")
+_SUPPRESSION_KINDS = ("inSource", "external")
+_SUPPRESSION_STATUS = ("accepted", "underReview", "rejected")
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\d+)\}")
 _MESSAGE_LIMIT = 1000
 
 
-@dataclass(frozen=True)
-class SarifReport:
-    """One SARIF file: the tools that wrote its runs and the findings that still count."""
-
-    tools: tuple[str, ...]
-    findings: tuple[dict[str, Any], ...]
-
-
-def cvss_band(score: float) -> str:
-    """GitHub's bands for `security-severity`: 9.0 critical, 7.0 high, 4.0 medium, else low."""
-    if score >= 9.0:
-        return "critical"
-    if score >= 7.0:
-        return "high"
-    if score >= 4.0:
-        return "medium"
-    return "low"
-
-
-def parse_sarif(path: Path) -> list[dict[str, Any]]:
+def parse_sarif(path: Path, allow_failed_runs: bool = False) -> list[dict[str, Any]]:
     """Findings in one SARIF file; suppressed, fixed and non-failing results are left out."""
-    return list(read_sarif(path).findings)
+    return list(read_sarif(path, allow_failed_runs).findings)
 
 
-def read_sarif(path: Path) -> SarifReport:
-    """Read one SARIF file into its tools and findings; a malformed log raises SourceError."""
+def read_sarif(path: Path, allow_failed_runs: bool = False) -> ScanReport:
+    """Read one SARIF file; a malformed log, or one whose tool reports a failure, raises SourceError."""
+    log = Node(load_json(path), path)
+    if not log.is_object():
+        log.expected("a SARIF log (a JSON object)")
+    refuse_other_format(log, "a SARIF log", "a SARIF")
+    version = log.need("version")
+    if version.value != "2.1.0":
+        version.expected('SARIF version "2.1.0"')
+    runs = log.need("runs")
+    failures: list[str] = []
+    if runs.value is None:
+        failures.append(f"{runs.where}: null: the tool did not run (SARIF §3.13.4)")
     tools: list[str] = []
     findings: list[dict[str, Any]] = []
-    # Beyond the envelope, parts of the wrong shape are skipped: one odd result from one
-    # tool should not blind the gate to every other finding in the log.
-    for run in _load(path):
-        if not isinstance(run, dict):
+    for run in runs.as_array() if runs.value is not None else []:
+        run.as_object()
+        table = read_rules(run.obj("tool", required=True) or run)
+        tools.append(table.driver_name)
+        failures.extend(_run_failures(run))
+        results = run.child("results")
+        if results is None:
+            failures.append(f"{run.where}: no \"results\": the tool did not run its analysis (SARIF §3.14.23)")
             continue
-        name = str(_obj(_obj(run.get("tool")).get("driver")).get("name") or "unknown")
-        tools.append(name)
-        for result in _seq(run.get("results")):
-            finding = _finding(result, run, name) if isinstance(result, dict) else None
+        secret_taxa = kics_secret_taxa(run)
+        for result in results.as_array():
+            finding = _finding(result.as_object(), run, table, secret_taxa)
             if finding is not None:
                 findings.append(finding)
-    return SarifReport(tuple(dict.fromkeys(tools)), tuple(findings))
+    if failures and not allow_failed_runs:
+        raise SourceError(f"{failures[0]} (set allow_failed_runs: true on the source to accept a failed run)")
+    return ScanReport(tuple(dict.fromkeys(tools)), tuple(findings), tuple(failures))
 
 
-def _load(path: Path) -> list[Any]:
-    try:
-        # json.loads on bytes honours a BOM and UTF-16/32, which Windows tools sometimes write.
-        log = json.loads(path.read_bytes())
-    except json.JSONDecodeError as exc:
-        raise SourceError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"{path}: not valid JSON: undecodable byte at {exc.start}") from None
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if not isinstance(log, dict):
-        kind = type(log).__name__
-        raise SourceError(f"{path}: not a SARIF log (expected a JSON object, got {kind})")
-    if log.get("version") != "2.1.0":
-        raise SourceError(f"{path}: version: expected SARIF 2.1.0, got {log.get('version')!r}")
-    runs = log.get("runs")
-    if not isinstance(runs, list):
-        raise SourceError(f"{path}: runs: expected a list, got {type(runs).__name__}")
-    return runs
+def _run_failures(run: Node) -> list[str]:
+    """What the tool itself says went wrong: a failed invocation or an error-level notification."""
+    failures: list[str] = []
+    for invocation in run.objects("invocations"):
+        if invocation.boolean("executionSuccessful", required=True) is False:
+            failures.append(f"{invocation.where}.executionSuccessful: false: the tool reported a failed run")
+        for key in ("toolExecutionNotifications", "toolConfigurationNotifications"):
+            for notification in invocation.objects(key):
+                level = notification.enum("level", LEVELS) or "warning"
+                message = notification.obj("message", required=True)
+                text = message.string("text") if message is not None else None
+                if level == "error":
+                    failures.append(f"{notification.where}: the tool reported an error: {quoted(text or '')}")
+    return failures
 
 
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+def _counts(result: Node) -> bool:
+    """Whether a result is a live failure: not a pass, not suppressed, not fixed since the baseline."""
+    kind = result.enum("kind", _KINDS) or "fail"
+    baseline = result.enum("baselineState", _BASELINE)
+    accepted = False
+    for suppression in result.objects("suppressions"):
+        suppression.enum("kind", _SUPPRESSION_KINDS, required=True)
+        status = suppression.enum("status", _SUPPRESSION_STATUS) or "accepted"
+        accepted = accepted or status == "accepted"
+    return kind == "fail" and baseline != "absent" and not accepted
 
 
-def _seq(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
+def _rule_reference(result: Node, table: RuleTable) -> tuple[str | None, Rule | None]:
+    """The result's rule id (§3.27.5: `ruleId` is authoritative) and the rule object it names.
 
-
-def _index(value: Any, length: int) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < length:
-        return value
-    return None
-
-
-def resolve_rule(result: Mapping[str, Any], tool: Mapping[str, Any]) -> dict[str, Any]:
-    """The reportingDescriptor a result points at, or {} when it names none we can find.
-
-    The index wins over the id: CodeQL logs repeat one rule id across query packs
-    with different severities, and only `ruleIndex` says which one fired.
+    The index disambiguates repeated ids (CodeQL repeats one id across query packs), but
+    an index that points at a rule with another id is a producer bug: the id wins, so a
+    finding is never renamed to (and waived as) someone else's advisory.
     """
-    driver = _obj(tool.get("driver"))
-    extensions = [_obj(e) for e in _seq(tool.get("extensions"))]
-    ref = _obj(result.get("rule"))
-    component = _component(_obj(ref.get("toolComponent")), driver, extensions)
-    rules = _seq(component.get("rules"))
-    for candidate in (result.get("ruleIndex"), ref.get("index")):
-        index = _index(candidate, len(rules))
-        if index is not None:
-            return _obj(rules[index])
-    rule_id = result.get("ruleId") or ref.get("id")
-    if isinstance(rule_id, str):
-        for searched in (component, driver, *extensions):
-            for rule in _seq(searched.get("rules")):
-                if _obj(rule).get("id") == rule_id:
-                    return _obj(rule)
-    return {}
+    reference = result.obj("rule")
+    rule_id = result.string("ruleId")
+    index = result.integer("ruleIndex", minimum=-1)
+    rules = table.driver
+    if reference is not None:
+        ref_id = reference.string("id")
+        reference.string("guid")
+        if rule_id is not None and ref_id is not None and ref_id != rule_id:
+            reference.need("id").expected(f"the same id as ruleId {quoted(rule_id)}")
+        rule_id = rule_id if rule_id is not None else ref_id
+        ref_index = reference.integer("index", minimum=-1)
+        if index is not None and ref_index is not None and index != ref_index:
+            reference.need("index").expected(f"the same index as ruleIndex ({index})")
+        index = index if index is not None else ref_index
+        rules = _component_rules(reference, table)
+    candidate = None
+    if index is not None and index >= 0:
+        if index >= len(rules):
+            where = result.child("ruleIndex") or (reference.child("index") if reference else None) or result
+            where.expected(f"an index into the tool's {len(rules)} rules")
+        candidate = rules[index]
+    if candidate is not None and (rule_id is None or _same_rule(rule_id, candidate.id)):
+        return rule_id or candidate.id, candidate
+    if rule_id is None:
+        return None, None
+    for searched in (rules, table.driver, *table.extensions):
+        for rule in searched:
+            if rule.id == rule_id:
+                return rule_id, rule
+    return rule_id, None
 
 
-def _component(
-    ref: Mapping[str, Any], driver: dict[str, Any], extensions: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """A toolComponentReference indexes `tool.extensions`; by name or guid, maybe the driver."""
-    index = _index(ref.get("index"), len(extensions))
-    if index is not None:
-        return extensions[index]
-    for key in ("guid", "name"):
-        wanted = ref.get(key)
-        if wanted is None:
-            continue
-        for component in (driver, *extensions):
-            if component.get(key) == wanted:
-                return component
-    return driver
+def _same_rule(rule_id: str, descriptor_id: str) -> bool:
+    """A hierarchical ruleId (`CA2101/1`) names a sub-rule of the descriptor `CA2101`."""
+    return rule_id == descriptor_id or rule_id.startswith(descriptor_id + "/")
 
 
-def _score(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        return None
-    try:
-        score = float(value)
-    except ValueError:
-        return None
-    return score if math.isfinite(score) and score >= 0.0 else None
+def _component_rules(reference: Node, table: RuleTable) -> list[Rule]:
+    """A toolComponentReference points into `tool.extensions` by index, or names a component by name."""
+    component = reference.obj("toolComponent")
+    if component is None:
+        return table.driver
+    index = component.integer("index", minimum=-1)
+    name = component.string("name")
+    component.string("guid")
+    if index is not None and index >= 0:
+        if index >= len(table.extensions):
+            component.need("index").expected(f"an index into the tool's {len(table.extensions)} extensions")
+        return table.extensions[index]
+    if name is not None and name != table.driver_name and name in table.extension_names:
+        return table.extensions[table.extension_names.index(name)]
+    return table.driver
 
 
-def _severity(result: Mapping[str, Any], rule: Mapping[str, Any]) -> str:
-    for properties in (_obj(result.get("properties")), _obj(rule.get("properties"))):
-        score = _score(properties.get("security-severity"))
-        if score is not None:
-            return cvss_band(score)
-    level = result.get("level") or _obj(rule.get("defaultConfiguration")).get("level") or "warning"
-    return _LEVELS.get(str(level), "unknown")
-
-
-def _counts(result: Mapping[str, Any]) -> bool:
-    """Whether a result is a live failure: not a pass, not suppressed, not fixed since baseline."""
-    if (result.get("kind") or "fail") != "fail" or result.get("baselineState") == "absent":
-        return False
-    suppressions = _seq(result.get("suppressions"))
-    return not any(_obj(s).get("status", "accepted") == "accepted" for s in suppressions)
-
-
-def _advisory(text: str) -> str | None:
-    cve = _CVE.search(text)
-    if cve:
-        return cve.group(0).upper()
-    ghsa = _GHSA.search(text)
-    return f"GHSA{ghsa.group(1).lower()}" if ghsa else None
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [text for item in value.values() for text in _strings(item)]
-    if isinstance(value, list):
-        return [text for item in value for text in _strings(item)]
-    return []
-
-
-def _finding_id(rule_id: str | None, rule: Mapping[str, Any], message: str) -> str:
-    """The CVE/GHSA when the rule id or the rule's metadata names one, else the rule id."""
-    places = [rule_id or "", str(rule.get("name") or "")]
-    places += [*_strings(rule.get("properties")), str(rule.get("helpUri") or "")]
-    for text in places:
-        advisory = _advisory(text)
-        if advisory:
-            return advisory
-    # Without any rule id (gitleaks 7), the message is the most specific name left.
-    return rule_id or message.split("\n", 1)[0][:200] or "unknown"
-
-
-def _message(result: Mapping[str, Any], rule: Mapping[str, Any]) -> str:
-    message = _obj(result.get("message"))
-    text = message.get("text")
-    if not isinstance(text, str):
-        template = _obj(_obj(rule.get("messageStrings")).get(str(message.get("id")))).get("text")
-        if isinstance(template, str):
-            text = _fill(template, [str(a) for a in _seq(message.get("arguments"))])
-        else:
-            short = _obj(rule.get("shortDescription")).get("text")
-            text = short or _obj(rule.get("fullDescription")).get("text")
-    return str(text or "")[:_MESSAGE_LIMIT]
+def _message(result: Node, rule: Rule | None) -> str:
+    message = result.obj("message", required=True)
+    assert message is not None
+    text = message.string("text")
+    if text is None:
+        message_id = message.string("id")
+        arguments = message.strings("arguments")
+        strings = rule.node.obj("messageStrings") if rule is not None else None
+        template = strings.obj(message_id) if strings is not None and message_id is not None else None
+        if template is not None:
+            text = _fill(template.string("text") or "", arguments)
+        elif rule is not None:
+            for key in ("shortDescription", "fullDescription"):
+                description = rule.node.obj(key)
+                text = description.string("text") if description is not None else None
+                if text:
+                    break
+    return (text or "")[:_MESSAGE_LIMIT]
 
 
 def _fill(template: str, arguments: list[str]) -> str:
@@ -232,69 +197,62 @@ def _fill(template: str, arguments: list[str]) -> str:
     return _PLACEHOLDER.sub(replace, template)
 
 
-def _location(result: Mapping[str, Any], run: Mapping[str, Any]) -> dict[str, Any]:
-    for location in _seq(result.get("locations")):
-        physical = _obj(_obj(location).get("physicalLocation"))
-        if not physical:
+def _location(result: Node, run: Node) -> dict[str, Any]:
+    for location in result.objects("locations"):
+        physical = location.obj("physicalLocation")
+        if physical is None:
             continue
-        artifact = _obj(physical.get("artifactLocation"))
-        uri = artifact.get("uri")
-        artifacts = _seq(run.get("artifacts"))
-        index = _index(artifact.get("index"), len(artifacts))
-        if not isinstance(uri, str) and index is not None:
-            uri = _obj(_obj(artifacts[index]).get("location")).get("uri")
+        artifact = physical.obj("artifactLocation")
+        uri = artifact.string("uri") if artifact is not None else None
+        index = artifact.integer("index", minimum=-1) if artifact is not None else None
+        if uri is None and artifact is not None and index is not None and index >= 0:
+            artifacts = run.objects("artifacts")
+            if index >= len(artifacts):
+                artifact.need("index").expected(f"an index into the run's {len(artifacts)} artifacts")
+            where = artifacts[index].obj("location")
+            uri = where.string("uri") if where is not None else None
+        region = physical.obj("region")
+        line = region.integer("startLine", minimum=1) if region is not None else None
         out: dict[str, Any] = {}
-        if isinstance(uri, str) and uri:
+        if uri:
             out["path"] = uri
-        line = _obj(physical.get("region")).get("startLine")
-        if isinstance(line, int) and not isinstance(line, bool):
+        if line is not None:
             out["line"] = line
         return out
     return {}
 
 
-def _finding(
-    result: Mapping[str, Any], run: Mapping[str, Any], tool_name: str
-) -> dict[str, Any] | None:
+def _finding(result: Node, run: Node, table: RuleTable, secret_taxa: frozenset[str]) -> dict[str, Any] | None:
+    rule_id, rule = _rule_reference(result, table)
+    level = result.enum("level", LEVELS)
+    properties = result.obj("properties")
+    score = security_severity(properties) if properties is not None else None
+    message = _message(result, rule)
+    location = _location(result, run)
     if not _counts(result):
         return None
-    rule = resolve_rule(result, _obj(run.get("tool")))
-    raw_id = result.get("ruleId") or _obj(result.get("rule")).get("id") or rule.get("id")
-    rule_id = str(raw_id) if raw_id else None
-    message = _message(result, rule)
+    kind = category(table, rule, rule_id, secret_taxa)
+    if kind is None:
+        return None
     finding: dict[str, Any] = {
-        "id": _finding_id(rule_id, rule, message),
-        "severity": _severity(result, rule),
-        "tool": tool_name,
+        "id": finding_id(rule_id, rule, message),
+        "severity": severity(score, level, rule),
+        "category": kind,
+        "tool": table.driver_name or "unknown",
     }
     if rule_id:
         finding["rule"] = rule_id
     finding["message"] = message
-    location = _location(result, run)
     if location:
         finding["location"] = location
     return finding
 
 
-def _relative(path: Path, base: Path) -> str:
-    return Path(os.path.relpath(path, base)).as_posix()
-
-
-class SarifSource(Source):
-    """`type: sarif` — every SARIF log the `paths` globs match, as vulnerability findings."""
+class SarifSource(FindingsSource):
+    """`type: sarif` — every SARIF log the `paths` globs match, as findings."""
 
     type_name = "sarif"
+    accepts_failed_runs = True
 
-    def collect(self, request: GatherRequest) -> Evidence:
-        findings: list[dict[str, Any]] = []
-        reports: list[dict[str, Any]] = []
-        for path in matched_files(self.spec):
-            report = read_sarif(path)
-            findings.extend(report.findings)
-            reports.append({
-                "path": _relative(path, self.spec.base_dir),
-                "tool": ", ".join(report.tools),
-                "findings": len(report.findings),
-            })
-        counts = severity_counts(findings)
-        return {"vulnerabilities": {"findings": findings, "counts": counts, "reports": reports}}
+    def read(self, path: Path, allow_failed_runs: bool) -> ScanReport:
+        return read_sarif(path, allow_failed_runs)

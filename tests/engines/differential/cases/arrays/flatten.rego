@@ -1,0 +1,5 @@
+package relgate.arrays.flatten
+
+import rego.v1
+
+deny contains sprintf("%v", [array.flatten(input.nested)]) if true

@@ -1,0 +1,5 @@
+package relgate.units.large
+
+import rego.v1
+
+deny contains sprintf("%v", [units.parse_bytes(input.q)]) if true
