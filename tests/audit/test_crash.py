@@ -6,6 +6,7 @@ import contextlib
 import multiprocessing
 import os
 import random
+import re
 import resource
 import signal
 import subprocess
@@ -14,12 +15,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
 from relgate.audit.jsonl import JsonlStore
 from relgate.audit.repair import REPAIR_STREAM, repair
 from relgate.audit.verify import verify
+from relgate.cli import main
 from relgate.errors import AuditError
 from tests.audit.helpers import body
+from tests.conftest import QUICKSTART_AT
 
 STREAM = "checkout/production"
 BIG = "x" * (256 * 1024)  # a record large enough that a kill can land inside its write
@@ -162,3 +166,23 @@ def test_a_log_that_is_not_a_writable_file_is_one_clear_error(tmp_path: Path, sh
         os.mkfifo(log)
     with pytest.raises(AuditError, match=r"audit\.jsonl: (cannot open|the audit log is not a regular file)"):
         JsonlStore(log).append(body(), STREAM)
+
+
+def _check(quickstart: Path, log: Path) -> Result:
+    quickstart.write_text(re.sub(r"audit: \{log: [^}]*\}", f"audit: {{log: '{log}'}}", quickstart.read_text()))
+    return CliRunner().invoke(main, ["check", "--config", str(quickstart), "--at", QUICKSTART_AT],
+                              catch_exceptions=False)
+
+
+def test_gate_on_a_full_disk_or_a_directory_is_one_line_and_exit_two(quickstart: Path, tmp_path: Path) -> None:
+    (tmp_path / "dir.jsonl").mkdir()
+    result = _check(quickstart, tmp_path / "dir.jsonl")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.strip().splitlines() == [f"relgate: error: {tmp_path / 'dir.jsonl'}: cannot open the audit "
+                                                  f"log for appending: Is a directory"]
+    with tiny_tmpfs(tmp_path / "disk") as disk:
+        (disk / "filler").write_bytes(b"x" * (62 * 1024))
+        full = _check(quickstart, disk / "audit.jsonl")
+        assert full.exit_code == 2 and "Traceback" not in full.output, full.output
+        assert "No space left on device" in full.stderr and len(full.stderr.strip().splitlines()) == 1
+        assert (disk / "audit.jsonl").read_bytes() == b""

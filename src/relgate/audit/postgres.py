@@ -143,5 +143,5 @@ def _driver() -> Any:
 
 
 def _first_line(exc: Exception) -> str:
-    lines = str(exc).strip().splitlines()
+    lines = scrub(str(exc)).strip().splitlines()
     return (lines[0] if lines else type(exc).__name__)[:200]
