@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,6 +16,7 @@ from relgate.audit.store import AuditStore, choose_store
 from relgate.config import Config, load_config
 from relgate.errors import RelgateError
 from relgate.output.escape import terminal
+from relgate.redact import scrub
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_CONFIG = "relgate.yaml"
@@ -70,22 +70,21 @@ def deliver(text: str, output_path: str | None) -> None:
 
 
 def fail(message: str) -> None:
-    click.echo(f"relgate: error: {terminal(message)}", err=True)
+    click.echo(f"relgate: error: {terminal(scrub(message))}", err=True)
 
 
 def warn(message: str) -> None:
-    click.echo(f"relgate: warning: {terminal(message)}", err=True)
+    click.echo(f"relgate: warning: {terminal(scrub(message))}", err=True)
 
 
 def run(body: Callable[[], int]) -> None:
-    """Run a command body: a user error is one line and exit 2; so is a bug (never exit 1, which means FAIL)."""
+    """Run a command body: a user error is one line and exit 2 (never 1, which means FAIL).
+
+    Anything else reaches the top-level group in `cli`, which also makes it one line and exit 2.
+    """
     try:
         code = body()
     except RelgateError as exc:
         fail(str(exc))
-        sys.exit(2)
-    except Exception:
-        traceback.print_exc()
-        fail("internal error (a bug in relgate)")
         sys.exit(2)
     sys.exit(code)

@@ -85,3 +85,8 @@ def test_database_stores_have_nothing_to_repair(tmp_path: Path) -> None:
     open_store(url).append(body(), STREAM)
     result = invoke("audit", "repair", "--store", url)
     assert result.exit_code == 0 and result.stdout.startswith("nothing to repair: 1 record(s) verify")
+
+
+def test_repair_of_a_missing_log_is_an_error_and_creates_nothing(tmp_path: Path) -> None:
+    result = invoke("audit", "repair", "--log", str(tmp_path / "typo.jsonl"))
+    assert result.exit_code == 2 and "no audit log" in result.stderr and not (tmp_path / "typo.jsonl").exists()

@@ -41,6 +41,8 @@ class RepairResult:
 
 def repair(store: JsonlStore, key: Ed25519PrivateKey | None) -> RepairResult:
     """Under the append lock: verify, then cut a torn final line off and append a repair record."""
+    if not store.path.exists():
+        next(store.entries(), None)  # the store's own error for a missing log; repair never creates one
     with store.locked() as fd:
         entries = list(store.entries())
         torn = entries[-1] if entries and entries[-1].defect == TORN else None
