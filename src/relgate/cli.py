@@ -52,8 +52,8 @@ class _Guarded(click.Group):
         try:
             return super().invoke(ctx)
         except click.ClickException as exc:
-            exc.exit_code = 2  # a usage or file error is an error, never "deny" (1)
-            raise
+            exc.show()
+            sys.exit(2)  # a usage or file error is an error, never "deny" (1)
         except (click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except RelgateError as exc:
