@@ -16,7 +16,7 @@ from relgate.audit.verify import verify
 from relgate.cli_store import config_for, config_option, deliver, log_options, run, signing_key, store_for
 from relgate.cli_verify import audit_checkpoint, audit_repair, audit_verify
 from relgate.errors import AuditError, RelgateError
-from relgate.output.escape import terminal
+from relgate.output.escape import json_text, terminal
 
 
 @click.group()
@@ -179,7 +179,7 @@ def audit_show(config_path: str | None, log_path: str | None, store_url: str | N
     """
 
     def body() -> int:
-        click.echo(json.dumps(store_for(config_path, log_path, store_url).get(record_id), indent=2))
+        click.echo(json_text(store_for(config_path, log_path, store_url).get(record_id)))
         return 0
 
     run(body)
@@ -205,7 +205,7 @@ def audit_report(config_path: str | None, log_path: str | None, store_url: str |
         records = (record for _, record in store_for(config_path, log_path, store_url).records())
         report = build_report(records, since_ns=since_ns(since), service=service, environment=environment)
         if fmt == "json":
-            click.echo(json.dumps(report, indent=2))
+            click.echo(json_text(report))
         else:
             click.echo(render_html(report) if fmt == "html" else render_text(report), nl=False)
         return 0

@@ -21,7 +21,7 @@ from relgate.audit.store import AuditStore
 from relgate.audit.verify import StreamSummary, VerifyReport, verify
 from relgate.cli_store import config_for, log_options, run, signing_key, store_for, warn
 from relgate.errors import AuditError
-from relgate.output.escape import terminal
+from relgate.output.escape import json_text, terminal
 
 NO_CHECKPOINT = ("no checkpoint bounds the log's length: records cut off its end would not show. "
                  "Keep one: relgate audit checkpoint --out FILE, then verify --checkpoint FILE")
@@ -96,7 +96,7 @@ def audit_verify(config_path: str | None, log_path: str | None, store_url: str |
         if report.ok and report.count == 0:
             raise AuditError(f"{store.where}: the store holds no record: nothing to verify")
         if as_json:
-            click.echo(json.dumps(_as_json(store, report, checkpoints), indent=2))
+            click.echo(json_text(_as_json(store, report, checkpoints)))
         elif not report.ok:
             where = f"{store.where}:{report.line}: record {report.record_id}" if report.line else store.where
             click.echo(terminal(f"FAIL: {where}: {report.reason}"))
@@ -162,7 +162,7 @@ def audit_checkpoint(config_path: str | None, log_path: str | None, store_url: s
             click.echo(f"checkpoint of {report.count} record(s) in {len(report.streams)} stream(s) written to "
                        f"{terminal(out_path)}", err=True)
         else:
-            click.echo(json.dumps(checkpoint, indent=2))
+            click.echo(json_text(checkpoint))
         if key is None:
             warn("the checkpoint is unsigned: anyone who can write it can change it (set RELGATE_SIGNING_KEY)")
         _witness(config_path, checkpoint)

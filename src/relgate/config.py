@@ -69,6 +69,7 @@ class Config:
     audit_enabled: bool = True
     signing_key: str | None = None
     witness: Mapping[str, Any] | None = None
+    serve: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def base_dir(self) -> Path:
@@ -237,6 +238,7 @@ def _build(doc: dict[str, Any], data: dict[str, Any], path: Path, where: str) ->
         audit_enabled=audit.get("enabled", True),
         signing_key=str(base / key) if key else None,
         witness=audit.get("witness"),
+        serve=dict(doc.get("serve", {})),
     )
 
 
