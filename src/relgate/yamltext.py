@@ -110,6 +110,7 @@ def _libyaml_loader() -> type | None:
 
 PURE_PYTHON_LOADER = _strict(yaml.SafeLoader)
 STRICT_LOADER = _libyaml_loader() or PURE_PYTHON_LOADER
+StrictLoader = STRICT_LOADER  # for yaml.compose(text, Loader=StrictLoader), as config_lines parses
 
 
 def _refuse_duplicate_keys(loader: Any, node: MappingNode) -> None:
