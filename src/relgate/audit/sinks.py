@@ -80,7 +80,8 @@ def spool(record: Mapping[str, Any], sink: Sink, directory: Path) -> Path:
     """Keep an undelivered record, written whole (rename) so a crash leaves no half file."""
     target = directory / sink.name
     target.mkdir(parents=True, exist_ok=True)
-    name = f"{record.get('time', '')}_{_SAFE.sub('_', str(record.get('id', '')))}.json"
+    # `:` from the RFC 3339 time is refused by Windows and by actions/upload-artifact: spell it `-`.
+    name = f"{_SAFE.sub('-', str(record.get('time', '')))}_{_SAFE.sub('_', str(record.get('id', '')))}.json"
     path = target / name
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(record), encoding="utf-8")
