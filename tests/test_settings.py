@@ -45,7 +45,9 @@ def test_every_setting_a_library_policy_reads_is_in_its_schema() -> None:
                 "checks": "checks", "slo": "slo"}
     for rego, section in packages.items():
         text = (policies / f"{rego}.rego").read_text()
-        read = set(re.findall(r"\bcfg\.([a-z_]+)", text)) | set(re.findall(r'object\.get\(cfg, "([a-z_]+)"', text))
+        read = set(re.findall(r"\b(?:cfg|settings)\.([a-z_]+)", text))
+        read |= set(re.findall(r'object\.get\((?:cfg|settings), "([a-z_]+)"', text))
+        assert read, rego
         declared = set(library_schemas()[section].schema["properties"])
         assert read <= declared, (section, read - declared)
     window = library_schemas()["freeze_windows"].schema["items"]["properties"]
