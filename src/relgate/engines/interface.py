@@ -135,6 +135,9 @@ class Engine(ABC):
         """Evaluate as `query` does, and return what its print() calls wrote (`file:row: message`)."""
         return self.query(query, input_doc), ()
 
+    def close(self) -> None:  # noqa: B027 - most engines hold nothing to release
+        """Release what the engine holds (a worker process, a native engine); it cannot be used after."""
+
     def provenance(self) -> str | None:
         """What decided, when it was not the policy files relgate loaded (e.g. an OPA's bundles)."""
         return None

@@ -62,6 +62,11 @@ class OpaEngine(Engine):
             raise PolicyError(describe_error(exc.message)) from None
         self._engine = engine
 
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
+
     def _clock(self) -> int:
         if self._now is None:
             raise EngineError("time.now_ns() is not pinned")
