@@ -17,7 +17,7 @@ from relgate.cli import parse_outputs, write_outputs
 from relgate.decision import Decision, Mode, Verdict
 from relgate.errors import ConfigError, RelgateError, describe
 from relgate.output import render
-from relgate.output.github import escape_data, publish, run_url_from
+from relgate.output.github import check_publishable, escape_data, publish, run_url_from
 from relgate.redact import remember_env, scrub
 
 MODES = ("enforce", "warn")
@@ -31,6 +31,7 @@ def run(env: Mapping[str, str]) -> int:
         if mode not in MODES:
             raise ConfigError(f"RELGATE_MODE (input `mode`): expected one of {', '.join(MODES)}, got {mode!r}")
         outputs = parse_outputs((env.get("RELGATE_OUTPUTS") or "").split())
+        check_publishable(env)
         gate = check_run(
             env.get("RELGATE_CONFIG") or "relgate.yaml",
             env=env,

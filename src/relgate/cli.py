@@ -23,7 +23,7 @@ from relgate.errors import RelgateError, describe
 from relgate.gate import RunOptions, evaluate, gather_context, run_check
 from relgate.output import FORMATS, render
 from relgate.output.escape import json_text, terminal
-from relgate.output.github import publish, run_url_from
+from relgate.output.github import check_publishable, publish, run_url_from
 from relgate.redact import remember_env, scrub, scrub_value
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -112,6 +112,8 @@ def parse_outputs(outputs: Sequence[str], as_json: bool = False) -> list[tuple[s
         parsed.append((name, path))
     if sum(1 for _, path in parsed if path == "-") > 1:
         raise RelgateError("--output: only one format can go to stdout ('-')")
+    if any(name == "github" for name, _ in parsed):
+        check_publishable(os.environ)
     return parsed
 
 

@@ -18,7 +18,7 @@ import requests
 from relgate.errors import ConfigError
 from relgate.redact import remember, scrub
 
-_TOKEN_CHARS = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 field-name
+_TOKEN_CHARS = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 field-name
 _FIELD_VALUE = re.compile(r"^[\x21-\x7e](?:[\x20-\x7e\t]*[\x21-\x7e])?$")  # visible ASCII, inner spaces/tabs
 
 
@@ -78,9 +78,9 @@ def checked_headers(headers: Mapping[Any, Any] | None, where: str) -> dict[str, 
     for name, value in (headers or {}).items():
         text = "" if value is None else str(value)
         remember(text)
-        if not isinstance(name, str) or not _TOKEN_CHARS.match(name):
+        if not isinstance(name, str) or not _TOKEN_CHARS.fullmatch(name):
             raise ConfigError(f"{where}: header name {scrub(str(name))[:60]!r} is not a valid HTTP field name")
-        if isinstance(value, Mapping | list) or not _FIELD_VALUE.match(text):
+        if isinstance(value, Mapping | list) or not _FIELD_VALUE.fullmatch(text):
             raise ConfigError(
                 f"{where}.{name}: a header value must be one line of visible ASCII without leading or trailing "
                 "space (the value is not shown)"
@@ -92,7 +92,7 @@ def checked_headers(headers: Mapping[Any, Any] | None, where: str) -> dict[str, 
 def checked_token(token: str, where: str) -> str:
     """A bearer credential that can go into a header as it is; the error never shows it."""
     remember(token)
-    if not _FIELD_VALUE.match(token) or any(c.isspace() for c in token):
+    if not _FIELD_VALUE.fullmatch(token) or any(c.isspace() for c in token):
         raise ConfigError(
             f"{where}: the token contains whitespace, a line break or a non-ASCII character "
             "(check how the secret was set; the value is not shown)"

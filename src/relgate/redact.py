@@ -152,7 +152,7 @@ _URL_TOKEN = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^\s/?#@:'\"]+)@")
 _PAIR = re.compile(r"([A-Za-z0-9_.-]+)(=)([^\s&;\"',)}\]]+)")
 _QUOTED_PAIR = re.compile(r"([\"'])([^\"'\n]{1,80})\1(\s*:\s*)([\"'])((?:(?!\4)[^\\\n]|\\.)*)\4")
 _HEADER_LINE = re.compile(
-    r"(?im)\b((?:proxy-)?authorization|(?:set-)?cookie|x-[a-z0-9-]*(?:token|key|secret|auth)[a-z0-9-]*|"
+    r"(?im)(?<![\w.\[\]-])((?:proxy-)?authorization|(?:set-)?cookie|x-[a-z0-9-]*(?:token|key|secret|auth)[a-z0-9-]*|"
     r"private-token|api-key)(\s*:\s*)([^\r\n'\",}]+)"
 )
 _SCHEME_TOKEN = re.compile(r"(?i)\b(bearer)(\s+)([A-Za-z0-9._~+/=-]{6,})|\b(Basic)(\s+)([A-Za-z0-9+/]{8,}={0,2})")

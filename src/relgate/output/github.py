@@ -81,6 +81,14 @@ def publish(decision: Decision, env: Mapping[str, str], run_url: str = "") -> No
         _append("GITHUB_OUTPUT", output, "the step outputs", "".join(blocks))
 
 
+def check_publishable(env: Mapping[str, str]) -> None:
+    """Before a run: the summary and output files Actions names can be appended to, or say which cannot."""
+    for variable, what in (("GITHUB_STEP_SUMMARY", "the job summary"), ("GITHUB_OUTPUT", "the step outputs")):
+        path = env.get(variable)
+        if path:
+            _append(variable, path, what, "")
+
+
 def _append(variable: str, path: str, what: str, text: str) -> None:
     try:
         with Path(path).open("a", encoding="utf-8") as handle:
