@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
+    from relgate.engines.rego_ast import ModuleFacts
     from relgate.engines.results import ResultRule
 
 from relgate.errors import EngineError
@@ -101,10 +102,9 @@ class Engine(ABC):
         compile raises PolicyError naming `file:line`.
         """
         from relgate.engines.capabilities import builtin_uses, check_builtins
-        from relgate.engines.rego_ast import module_facts
         from relgate.engines.results import gate_packages
 
-        facts = module_facts(policies)
+        facts = self.inspect(policies)
         uses = builtin_uses(facts)
         check_builtins(uses, self.name, pins_time=self.pins_time, allowed=self.options.allow_builtins)
         found = gate_packages(facts, self.options.packages)
@@ -115,6 +115,12 @@ class Engine(ABC):
             f"(or list it under `packages:` in the config)" for name in found.ignored
         )
         return LoadReport(tuple(u.name for u in uses), found.names, warnings)
+
+    def inspect(self, policies: PolicySet) -> tuple[ModuleFacts, ...]:
+        """Each module's package, rule heads and calls, from a real parse (regorus's, v0 or v1)."""
+        from relgate.engines.rego_ast import module_facts
+
+        return module_facts(policies)
 
     @abstractmethod
     def compile(self, policies: PolicySet, data: Mapping[str, Any]) -> None:

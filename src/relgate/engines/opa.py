@@ -12,7 +12,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from relgate.engines.interface import Engine, LineCoverage, PolicySet
+from relgate.engines.interface import Engine, LineCoverage, PolicyModule, PolicySet
+from relgate.engines.opa_ast import facts_from_opa_ast
+from relgate.engines.rego_ast import ModuleFacts, module_facts
 from relgate.engines.v0 import as_v1
 from relgate.errors import EngineError, PolicyError
 
@@ -45,6 +47,21 @@ class OpaEngine(Engine):
         self._engine: Any = None
         self._now: int | None = None
         self.prints: list[str] = []
+
+    def inspect(self, policies: PolicySet) -> tuple[ModuleFacts, ...]:
+        """regorus's parse where it can; OPA's own for syntax only OPA reads (template strings)."""
+        return module_facts(policies, fallback=self._opa_facts)
+
+    def _opa_facts(self, module: PolicyModule) -> ModuleFacts:
+        engine = self._bindings()
+        try:
+            rows = engine.eval_query("ast := rego.parse_module(input.path, input.text)",
+                                     {"path": module.path, "text": module.text})
+        except self._error as exc:
+            raise PolicyError(describe_error(exc.message)) from None
+        finally:
+            engine.close()
+        return facts_from_opa_ast(module.path, rows[0]["ast"])
 
     def compile(self, policies: PolicySet, data: Mapping[str, Any]) -> None:
         policies = as_v1(policies)
