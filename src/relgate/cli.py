@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import traceback
@@ -17,6 +16,7 @@ from relgate.cli_audit import audit
 from relgate.cli_policy import policy_test
 from relgate.cli_time import since_ns
 from relgate.config import load_config
+from relgate.context import recorded_failures
 from relgate.decision import Decision
 from relgate.engines import ENGINE_NAMES
 from relgate.errors import RelgateError, describe
@@ -25,6 +25,7 @@ from relgate.output import FORMATS, render
 from relgate.output.escape import json_text, terminal
 from relgate.output.github import check_publishable, publish, run_url_from
 from relgate.redact import remember_env, scrub, scrub_value
+from relgate.sources.evidence import load_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -237,7 +238,8 @@ def eval_command(config_path: str, context_path: str, **flags: Any) -> None:
         doc = _read_json(Path(context_path))
         if not isinstance(doc, dict):
             raise RelgateError(f"{context_path}: expected a context document (a JSON object)")
-        decision = evaluate(config, doc, RunOptions(audit=False, **flags), env)
+        # A saved context keeps its sources' statuses: a required source that had failed is still an error.
+        decision = evaluate(config, doc, RunOptions(audit=False, **flags), env, recorded_failures(doc))
         _emit(decision, outputs)
         _report_errors(decision)
         return decision.exit_code
@@ -246,16 +248,8 @@ def eval_command(config_path: str, context_path: str, **flags: Any) -> None:
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RelgateError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except json.JSONDecodeError as exc:
-        raise RelgateError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
-    except UnicodeDecodeError as exc:
-        raise RelgateError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    except RecursionError:
-        raise RelgateError(f"{path}: JSON nested too deeply to read") from None
+    """A saved context is evidence too: a regular file within the evidence limits, plain bounded JSON."""
+    return load_json(path)
 
 
 @main.group()

@@ -1,17 +1,24 @@
-"""Assemble the context document (the policy input) and check it against its schema."""
+"""Assemble the context document (the policy input) and check it against its schema.
+
+Each source's fragment is checked on its own before it is merged, so a bad fragment is
+that source's error (a required one fails the run) and can never cancel another source's
+evidence: `{"tests": {"failed": -1}}` from a facts file must not hide a real failure.
+"""
 
 from __future__ import annotations
 
 import copy
 import json
+import math
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from dataclasses import replace
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
 import jsonschema
 
-from relgate.errors import RelgateError
+from relgate.errors import RelgateError, SourceError
 from relgate.gather import SourceRun
 from relgate.timeutil import format_ns
 
@@ -116,10 +123,95 @@ def context_schema() -> dict[str, Any]:
     return schema
 
 
+def _where(parts: Sequence[Any]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".") or "(top level)"
+
+
 def validate_context(doc: Mapping[str, Any], where: str = "context") -> None:
     """Reject a document policies could misread; the error names the offending field."""
     validator = jsonschema.Draft202012Validator(context_schema())
     error = jsonschema.exceptions.best_match(validator.iter_errors(doc))
     if error is not None:
-        at = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-        raise RelgateError(f"{where}: {at.lstrip('.') or '(top level)'}: {error.message}")
+        raise RelgateError(f"{where}: {_where(list(error.absolute_path))}: {error.message}")
+    _check_sections(doc, where)
+
+
+@cache
+def _section_validator(key: str) -> jsonschema.Draft202012Validator | None:
+    section = context_schema()["properties"].get(key)
+    return None if section is None else jsonschema.Draft202012Validator(section)
+
+
+# Keys only the gate writes; a source that returns them is refused like any other bad shape.
+_GATE_KEYS = frozenset({"evaluated_at", "evaluated_at_ns", "sources"})
+
+
+def check_evidence(name: str, evidence: Mapping[str, Any]) -> None:
+    """Check one source's fragment against the context schema, before it is merged with any other."""
+    where = f"source {name!r}"
+    for key, value in evidence.items():
+        if key in _GATE_KEYS:
+            raise SourceError(f"{where}: {key}: set by the gate itself, not by a source")
+        validator = _section_validator(key)
+        if validator is None:
+            continue
+        error = jsonschema.exceptions.best_match(validator.iter_errors(value))
+        if error is not None:
+            raise SourceError(f"{where}: {_where([key, *error.absolute_path])}: {error.message}")
+    _check_sections(evidence, where)
+
+
+def _check_sections(doc: Mapping[str, Any], where: str) -> None:
+    """What the schema cannot say: counts that must add up (schema-valid input assumed)."""
+    tests = doc.get("tests")
+    if isinstance(tests, Mapping):
+        parts = sum(tests[key] for key in ("passed", "failed", "errors", "skipped"))
+        if tests["total"] != parts:
+            raise SourceError(f"{where}: tests.total: {tests['total']} is not passed + failed + errors + "
+                              f"skipped ({parts})")
+        if tests.get("flaky", 0) > tests["passed"]:
+            raise SourceError(f"{where}: tests.flaky: {tests['flaky']} is more than the {tests['passed']} passed")
+        ran = tests["passed"] + tests["failed"] + tests["errors"]
+        rate = tests["pass_rate"]
+        expected = tests["passed"] / ran if ran else None
+        if (rate is None) != (expected is None) or (
+                rate is not None and expected is not None and not math.isclose(rate, expected, abs_tol=1e-9)):
+            raise SourceError(f"{where}: tests.pass_rate: {rate!r} is not passed / (passed + failed + errors) "
+                              f"({expected!r})")
+    vulnerabilities = doc.get("vulnerabilities")
+    if isinstance(vulnerabilities, Mapping):
+        expected_counts = severity_counts(vulnerabilities["findings"])
+        if dict(vulnerabilities["counts"]) != expected_counts:
+            raise SourceError(f"{where}: vulnerabilities.counts: {dict(vulnerabilities['counts'])} does not match "
+                              f"the findings ({expected_counts})")
+
+
+def validated_runs(runs: Sequence[SourceRun]) -> tuple[SourceRun, ...]:
+    """Every successful run whose fragment is malformed becomes that source's error."""
+    checked: list[SourceRun] = []
+    for run in runs:
+        if run.status == "ok":
+            try:
+                check_evidence(run.spec.name, run.evidence)
+            except SourceError as exc:
+                run = replace(run, status="error", evidence={}, error=str(exc))
+        checked.append(run)
+    return tuple(checked)
+
+
+def recorded_failures(doc: Mapping[str, Any]) -> list[str]:
+    """Required sources a saved context records as failed or skipped: evaluating it anyway would be an allow
+    on evidence the gate never had."""
+    sources = doc.get("sources")
+    if not isinstance(sources, Mapping):
+        return []
+    failures: list[str] = []
+    for name, entry in sources.items():
+        if not isinstance(entry, Mapping) or entry.get("required", True) is False:
+            continue
+        status = entry.get("status")
+        if status in ("error", "skipped"):
+            verb = "failed" if status == "error" else "was skipped"
+            reason = entry.get("error") or "no reason recorded"
+            failures.append(f"required source {name!r} {verb} (as recorded in the context): {reason}")
+    return failures

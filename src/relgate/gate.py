@@ -12,7 +12,7 @@ from relgate.audit.chain import digest_of
 from relgate.audit.store import open_store
 from relgate.audit.writer import append_decision
 from relgate.config import Config
-from relgate.context import build_context, validate_context
+from relgate.context import build_context, validate_context, validated_runs
 from relgate.decision import Decision, Mode
 from relgate.engines import engine_options, make_engine
 from relgate.engines.interface import LoadReport, RuleOutcome
@@ -74,7 +74,7 @@ def gather_context(
     service = options.service or config.service
     environment = options.environment or config.environment
     request = GatherRequest(at_ns, service, environment, env)
-    runs = run_sources(config.sources, request)
+    runs = validated_runs(run_sources(config.sources, request))
     context = build_context(
         evaluated_at_ns=at_ns,
         service=service,

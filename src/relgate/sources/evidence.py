@@ -49,6 +49,15 @@ def json_path(parts: Iterable[str | int]) -> str:
     return out or "(top level)"
 
 
+def file_kind(path: Path) -> str:
+    """What a path that is not a regular file is, for an error: `a directory`, `a FIFO (named pipe)`, …"""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return "a dangling link" if os.path.islink(path) else "nothing readable"
+    return "a regular file" if stat.S_ISREG(mode) else _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+
+
 def read_bytes(path: Path, limit: int | None = None) -> bytes:
     """The file's bytes, refusing what is not a regular file or is larger than the limit.
 
@@ -97,9 +106,9 @@ def load_json(path: Path) -> Any:
     except json.JSONDecodeError as exc:
         raise SourceError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
     except UnicodeDecodeError as exc:
-        raise SourceError(f"{path}: not valid JSON: undecodable byte at offset {exc.start}") from None
+        raise SourceError(f"{path}: not UTF-8 text (undecodable byte at offset {exc.start})") from None
     except RecursionError:
-        raise SourceError(f"{path}: nested more than {MAX_DEPTH} levels deep") from None
+        raise SourceError(f"{path}: nested too deeply (more than {MAX_DEPTH} levels)") from None
     except ValueError as exc:  # NaN/Infinity, or an integer with thousands of digits
         raise SourceError(f"{path}: not valid JSON: {exc}") from None
     check_data(document, path)
@@ -115,7 +124,7 @@ def check_data(document: Any, path: Path) -> None:
     while pending:
         value, at = pending.pop()
         if len(at) > MAX_DEPTH:
-            raise SourceError(f"{path}:{json_path(at)}: nested more than {MAX_DEPTH} levels deep")
+            raise SourceError(f"{path}:{json_path(at)}: nested too deeply (more than {MAX_DEPTH} levels)")
         if isinstance(value, str):
             if _SURROGATE.search(value):
                 raise SourceError(f"{path}:{json_path(at)}: text with a lone UTF-16 surrogate is not valid Unicode")

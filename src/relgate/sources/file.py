@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from relgate.errors import SourceError
+from relgate.sources.evidence import MAX_DEPTH, check_data, json_path, read_bytes
 from relgate.sources.findings import read_json
 from relgate.sources.interface import Evidence, GatherRequest, Source
 from relgate.sources.paths import matched_files
@@ -54,9 +55,9 @@ def read_document(path: Path) -> Any:
         document = read_json(path)
     else:
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SourceError(f"{path}: cannot read: {exc}") from None
+            text = read_bytes(path).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise SourceError(f"{path}: not UTF-8 text (byte {exc.start})") from None
         if suffix in (".yaml", ".yml"):
             try:
                 document = _from_yaml(text)
@@ -64,7 +65,7 @@ def read_document(path: Path) -> Any:
                 raise SourceError(f"{path}:{exc.where}: not valid YAML: {exc.problem}") from None
         else:
             document = _guess(path, text)
-    _check_json_data(document, path, "")
+    _check_json_data(document, path)
     return document
 
 
@@ -81,20 +82,29 @@ def _guess(path: Path, text: str) -> Any:
             ) from None
 
 
-def _check_json_data(value: Any, path: Path, at: str) -> None:
-    where = at or "(top level)"
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise SourceError(f"{path}: {where}: key {key!r} is not a string (quote it)")
-            _check_json_data(item, path, f"{at}.{key}" if at else key)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _check_json_data(item, path, f"{at}[{index}]")
-    elif isinstance(value, float) and not math.isfinite(value):
-        raise SourceError(f"{path}: {where}: {value!r} is not a JSON number")
-    elif value is not None and not isinstance(value, (str, int, float, bool)):
-        raise SourceError(f"{path}: {where}: a {type(value).__name__} is not JSON data")
+def _check_json_data(document: Any, path: Path, at: str = "") -> None:
+    """Plain JSON data only: string keys, finite numbers, no YAML-only types; then the evidence limits.
+
+    Iterative, so a deeply nested document is an error here, not a RecursionError.
+    """
+    pending: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
+    while pending:
+        value, parts = pending.pop()
+        where = json_path(parts)
+        if len(parts) > MAX_DEPTH:
+            raise SourceError(f"{path}: {where}: nested too deeply (more than {MAX_DEPTH} levels)")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise SourceError(f"{path}: {where}: key {key!r} is not a string (quote it)")
+                pending.append((item, (*parts, key)))
+        elif isinstance(value, list):
+            pending.extend((item, (*parts, index)) for index, item in enumerate(value))
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise SourceError(f"{path}: {where}: {value!r} is not a JSON number")
+        elif value is not None and not isinstance(value, (str, int, float, bool)):
+            raise SourceError(f"{path}: {where}: a {type(value).__name__} is not JSON data")
+    check_data(document, path)
 
 
 def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

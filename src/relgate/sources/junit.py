@@ -92,7 +92,7 @@ def _parse(path: Path) -> _Report:
         nonlocal depth
         depth += 1
         if depth > MAX_DEPTH:
-            raise _Refused(f"elements nested more than {MAX_DEPTH} levels deep")
+            raise _Refused(f"elements nested too deeply (more than {MAX_DEPTH} levels)")
         lines[builder.start(tag, attributes)] = parser.CurrentLineNumber
 
     def end(tag: str) -> None:

@@ -6,6 +6,7 @@ import glob
 from pathlib import Path
 
 from relgate.errors import SourceError
+from relgate.sources.evidence import file_kind
 from relgate.sources.interface import SourceSpec
 
 
@@ -26,7 +27,13 @@ def matched_files(spec: SourceSpec) -> list[Path]:
         full = str(spec.base_dir / pattern)
         hits = sorted(Path(p) for p in glob.glob(full, recursive=True))
         files = [p for p in hits if p.is_file()]
+        for hit in hits:
+            # A wildcard may sweep up directories; anything else that is not a regular file
+            # (a FIFO, a socket, a dangling link) or a directory named outright is refused.
+            if not hit.is_file() and not (hit.is_dir() and glob.has_magic(pattern)):
+                raise SourceError(f"source {spec.name!r}: {hit}: expected a regular file, found {file_kind(hit)}")
         if not files:
-            raise SourceError(f"source {spec.name!r}: {pattern!r} matched no file (looked in {spec.base_dir})")
+            others = f", only {hits[0]} ({file_kind(hits[0])}), not a regular file" if hits else ""
+            raise SourceError(f"source {spec.name!r}: {pattern!r} matched no file{others} (looked in {spec.base_dir})")
         found.extend(p for p in files if p not in found)
     return found

@@ -8,13 +8,15 @@ A case is `cases/<topic>/<name>.rego` with an optional `<name>.json` beside it
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from relgate.engines.capabilities import gap as refused_on
 from relgate.engines.interface import Engine, PolicyModule, PolicySet
 from relgate.errors import PolicyError, RelgateError
 
@@ -22,6 +24,7 @@ HERE = Path(__file__).resolve().parent
 CASES = HERE / "cases"
 GAPS = HERE / "gaps.yaml"
 KINDS = ("missing", "error", "panic", "syntax", "wrong")
+_REFUSAL = re.compile(r"([\w.]+) cannot run on engine regorus")
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class Gap:
     builtins: tuple[str, ...]
     feature: str
     why: str
+    accepted: str = ""
 
 
 def load_gaps(path: Path = GAPS) -> dict[str, Gap]:
@@ -82,7 +86,7 @@ def load_gaps(path: Path = GAPS) -> dict[str, Gap]:
         if not entry.get("builtin") and not entry.get("feature"):
             raise ValueError(f"{path.name}:{case_id}: expected a builtin list or a feature")
         gaps[case_id] = Gap(case_id, entry["kind"], tuple(entry.get("builtin") or ()),
-                            str(entry.get("feature", "")), str(entry.get("why", "")))
+                            str(entry.get("feature", "")), str(entry.get("why", "")), str(entry.get("accepted", "")))
     return gaps
 
 
@@ -144,10 +148,15 @@ def judge(case: Case, reference: Run, candidate: Run, gap: Gap | None) -> Verdic
     if candidate.refused is not None:
         if reference.refused is not None:
             return Verdict("agree", "both refuse at load")
+        listed = refused_builtins(candidate.refused)
+        if gap is None and listed:
+            # The policy calls a built-in on relgate's refusal list (engines/gaps.json): the whole
+            # policy is refused, even where this particular call would agree.
+            return Verdict("gap", f"refused at load: {', '.join(listed)} (relgate's refusal list)")
         if gap is None:
             return Verdict("fail", f"regorus refuses at load what OPA runs: {candidate.refused}")
         named = [b for b in gap.builtins if b in candidate.refused]
-        if gap.kind == "syntax" or named:
+        if gap.kind == "syntax" or named or listed:
             return Verdict("gap", f"refused at load: {candidate.refused}")
         return Verdict("fail", f"refused at load without naming {', '.join(gap.builtins)}: {candidate.refused}")
     if reference.refused is None and reference.answers == candidate.answers:
@@ -165,6 +174,49 @@ def judge(case: Case, reference: Run, candidate: Run, gap: Gap | None) -> Verdic
     if gap.kind == "wrong":
         return Verdict("known-wrong", f"{', '.join(gap.builtins) or gap.feature}: {gap.why}")
     return Verdict("fail", f"listed as {gap.kind}, but regorus loads the policy:\n" + diff)
+
+
+def run_opa_itself(case: Case) -> Run:
+    """The case through the OPA bindings directly, with none of relgate's checks: OPA's own answer."""
+    from opa_bindings import OpaEngine, OpaError, OpaUndefinedError
+
+    opa = OpaEngine()
+    try:
+        for module in case.policies.modules:
+            opa.add_policy(module.path, module.text)
+        opa.add_data(json.loads(json.dumps(dict(case.data))))
+        opa.eval_query("true")
+    except OpaError as exc:
+        return Run(exc.message, ())
+    answers: list[Answer] = []
+    for input_doc in case.inputs:
+        try:
+            tree = opa.eval_document("relgate", dict(input_doc))
+        except OpaUndefinedError:
+            tree = {}
+        except OpaError:
+            answers.append("error")
+            continue
+        answers.append(dict(_packages(tree, "relgate")))
+    return Run(None, tuple(answers))
+
+
+def _packages(tree: Any, name: str) -> Iterator[tuple[str, dict[str, list[str]]]]:
+    if not isinstance(tree, dict):
+        return
+    if isinstance(tree.get("deny"), list) or isinstance(tree.get("warn"), list):
+        deny, warn = tree.get("deny"), tree.get("warn")
+        yield name, {"deny": _elements(tuple(deny) if isinstance(deny, list) else ()),
+                     "warn": _elements(tuple(warn) if isinstance(warn, list) else ())}
+    for key, value in sorted(tree.items()):
+        if key not in ("deny", "warn"):
+            yield from _packages(value, f"{name}.{key}")
+
+
+def refused_builtins(message: str) -> list[str]:
+    """The built-ins a load-time refusal names that are on relgate's refusal list for regorus."""
+    names = _REFUSAL.findall(message)
+    return sorted({n for n in names if refused_on("regorus", n)}) if names else []
 
 
 def _pairs(reference: Run, candidate: Run) -> list[tuple[Answer, Answer]]:
