@@ -26,7 +26,7 @@ def test_overrides_are_run_options(quickstart: Path) -> None:
 
 def test_bad_input_raises_relgate_error(tmp_path: Path) -> None:
     (tmp_path / "relgate.yaml").write_text("version: 2\n")
-    with pytest.raises(relgate.RelgateError, match=r"version: expected 1, got 2"):
+    with pytest.raises(relgate.RelgateError, match=r"relgate.yaml:version: expected 1, found 2"):
         relgate.check(tmp_path / "relgate.yaml", env={})
 
 

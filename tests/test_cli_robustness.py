@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -162,3 +163,9 @@ def test_debug_shows_the_traceback_when_asked(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr("relgate.cli.load_config", _explode)
     result = invoke("check", "--config", "x.yaml", env={"RELGATE_DEBUG": "1"})
     assert result.exit_code == 2 and "Traceback" in result.stderr
+
+
+def test_a_fifo_as_the_context_does_not_block(quickstart: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "context.json"
+    os.mkfifo(fifo)
+    one_line_error(invoke("eval", "--config", str(quickstart), "--context", str(fifo)), "expected a regular file")

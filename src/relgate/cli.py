@@ -66,8 +66,8 @@ class _Guarded(click.Group):
 
 def _config_option(func: F) -> F:
     return click.option(
-        "--config", "config_path", default="relgate.yaml", show_default=True,
-        type=click.Path(dir_okay=False), help="Path to relgate.yaml.",
+        # A plain string: the config loader refuses directories and FIFOs in one line of its own.
+        "--config", "config_path", default="relgate.yaml", show_default=True, help="Path to relgate.yaml.",
     )(func)
 
 

@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from relgate.errors import ConfigError
+from relgate.filetext import FileRefused, read_text
+from relgate.schema import SAFE_INTEGER, SchemaViolation, Validator, date_time_ns, describe, join
+from relgate.schema import parse_duration as schema_duration
+from relgate.settings import BUILTIN, check_data, scan_policies
 from relgate.sources.interface import SourceSpec
-from relgate.timeutil import parse_ns, with_ns_twins
-from relgate.yamltext import load_yaml
+from relgate.sources.options import check_entry
+from relgate.timeutil import with_ns_twins
+from relgate.yamltext import CONFIG_LIMITS, load_yaml
 
 DEFAULT_AUDIT_LOG = ".relgate/audit.jsonl"
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 
 
 @dataclass(frozen=True)
@@ -80,105 +84,115 @@ def load_config(path: str | Path, env: Mapping[str, str]) -> Config:
     config_path = Path(path)
     where = str(config_path)
     try:
-        text = config_path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{where}: cannot read config: {exc.strerror or exc}") from None
+        text = read_text(config_path)
+    except FileRefused as exc:
+        raise ConfigError(f"{where}: cannot read config: {exc}") from None
     try:
-        raw = load_yaml(text)
+        raw = load_yaml(text, CONFIG_LIMITS)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "malformed YAML"
         raise ConfigError(f"{where}{line}: invalid YAML: {problem}") from None
     if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: expected a mapping at the top level, got {_kind(raw)}")
-    expanded = _expand(raw, env, where, "")
-    _validate(expanded, where)
-    return _build(expanded, config_path.resolve(), where)
+        raise ConfigError(f"{where}: expected a mapping at the top level, found {describe(raw)}")
+    try:
+        _refuse_non_json(raw, "")
+    except SchemaViolation as exc:
+        raise ConfigError(f"{where}:{exc.at or '(top level)'}: {exc.problem}") from None
+    origins: dict[str, tuple[str, ...]] = {}
+    expanded = _expand(raw, env, where, "", origins)
+    validator = Validator(origins)
+    document = _validate(expanded, validator, where)
+    resolved = config_path.resolve()
+    locations = [p if isinstance(p, str) else p["path"] for p in document.get("policies", [BUILTIN])]
+    scan = scan_policies(locations, resolved.parent)
+    data = check_data(document.get("data", {}), scan, validator, where)
+    return _build(document, data, resolved, where)
 
 
-def _expand(value: Any, env: Mapping[str, str], where: str, at: str) -> Any:
+def _refuse_non_json(value: Any, at: str) -> None:
+    """Only JSON data reaches policies and records: no NaN, infinity, huge integers, bytes or sets."""
     if isinstance(value, dict):
-        return {k: _expand(v, env, where, f"{at}.{k}" if at else str(k)) for k, v in value.items()}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise SchemaViolation(at, f"expected text keys, found the key {describe(key)} (quote it)")
+            _refuse_non_json(item, join(at, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_non_json(item, join(at, index))
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise SchemaViolation(at, f"expected a finite number, found {value!r}")
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > SAFE_INTEGER:
+        raise SchemaViolation(at, f"expected a number of at most 2^53-1 in size, found {value}")
+    elif value is not None and not isinstance(value, (str, int, float, bool)):
+        raise SchemaViolation(at, f"expected JSON data, found {describe(value)}")
+
+
+def _expand(value: Any, env: Mapping[str, str], where: str, at: str, origins: dict[str, tuple[str, ...]]) -> Any:
+    if isinstance(value, dict):
+        return {k: _expand(v, env, where, join(at, k), origins) for k, v in value.items()}
     if isinstance(value, list):
-        return [_expand(v, env, where, f"{at}[{i}]") for i, v in enumerate(value)]
+        return [_expand(v, env, where, join(at, i), origins) for i, v in enumerate(value)]
     if isinstance(value, str):
+        names: list[str] = []
 
         def substitute(match: re.Match[str]) -> str:
             name, default = match.group(1), match.group(2)
+            names.append(name)
             if name in env:
                 return env[name]
             if default is not None:
                 return default
-            raise ConfigError(f"{where}: {at}: environment variable {name} is not set")
+            raise ConfigError(f"{where}:{at}: environment variable {name} is not set")
 
-        return _VAR.sub(substitute, value)
+        expanded = _VAR.sub(substitute, value)
+        if names:
+            origins[at] = tuple(dict.fromkeys(names))
+        return expanded
     return value
 
 
-def _validate(document: dict[str, Any], where: str) -> None:
-    schema = json.loads(resources.files("relgate").joinpath("schemas/config.schema.json").read_text())
-    validator = jsonschema.Draft202012Validator(
-        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+def _validate(document: dict[str, Any], validator: Validator, where: str) -> dict[str, Any]:
+    """The whole document against config.schema.json, then each source entry against its options."""
+    try:
+        checked: dict[str, Any] = validator.check(document, _config_schema(), "")
+        checked["sources"] = [
+            check_entry(entry, join("sources", index), validator)
+            for index, entry in enumerate(checked.get("sources", []))
+        ]
+    except SchemaViolation as exc:
+        raise ConfigError(f"{where}:{exc.at or '(top level)'}: {exc.problem}") from None
+    return checked
+
+
+@lru_cache(maxsize=1)
+def _config_schema() -> Mapping[str, Any]:
+    schema: Mapping[str, Any] = json.loads(
+        resources.files("relgate").joinpath("schemas/config.schema.json").read_text()
     )
-    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
-    if error is not None:
-        field_path = _field_path(error.absolute_path) or "(top level)"
-        raise ConfigError(f"{where}: {field_path}: {_explain(error)}")
-
-
-def _field_path(parts: Any) -> str:
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _explain(error: jsonschema.ValidationError) -> str:
-    if error.validator == "enum":
-        choices: Any = error.validator_value
-        allowed = ", ".join(str(v) for v in choices)
-        return f"expected one of {allowed}, got {error.instance!r}"
-    if error.validator == "const":
-        return f"expected {error.validator_value!r}, got {error.instance!r}"
-    if error.validator == "additionalProperties":
-        return str(error.message).replace("Additional properties are not allowed", "unknown field(s)")
-    if error.validator == "type":
-        return f"expected {error.validator_value}, got {_kind(error.instance)}"
-    if error.validator == "format":
-        return f"expected an RFC 3339 {error.validator_value}, got {error.instance!r}"
-    return str(error.message)
-
-
-def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "a string", type(None): "nothing"}.get(
-        type(value), type(value).__name__
-    )
+    return schema
 
 
 def parse_duration(value: Any, where: str) -> float:
     """Turn `10s`, `2m`, `500ms` or a number of seconds into seconds."""
-    match = _DURATION.match(str(value).strip())
-    if not match:
-        raise ConfigError(f"{where}: expected a duration like 10s, 2m or 500ms, got {value!r}")
-    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    try:
+        return schema_duration(value)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: expected {exc}, found {describe(value)}") from None
 
 
-def _build(doc: dict[str, Any], path: Path, where: str) -> Config:
-    from relgate.sources import SOURCE_TYPES
-
+def _build(doc: dict[str, Any], data: dict[str, Any], path: Path, where: str) -> Config:
     base = path.parent
     specs: list[SourceSpec] = []
     seen: set[str] = set()
     for index, entry in enumerate(doc.get("sources", [])):
-        at = f"{where}: sources[{index}]"
+        at = f"{where}:sources[{index}]"
         kind = entry["type"]
-        if kind not in SOURCE_TYPES:
-            known = ", ".join(sorted(SOURCE_TYPES))
-            raise ConfigError(f"{at}.type: unknown source type {kind!r} (known: {known})")
         name = entry.get("name", kind)
         if name in seen:
-            raise ConfigError(f"{at}.name: duplicate source name {name!r}; give each a `name`")
+            raise ConfigError(f"{at}.name: expected a name no other source has, found {name!r} again "
+                              "(give each source a `name`)")
         seen.add(name)
         options = {k: v for k, v in entry.items() if k not in ("type", "name", "required", "timeout")}
         specs.append(
@@ -191,6 +205,12 @@ def _build(doc: dict[str, Any], path: Path, where: str) -> Config:
                 base_dir=base,
             )
         )
+    ids: set[str] = set()
+    for index, waiver in enumerate(doc.get("waivers", [])):
+        if waiver["id"] in ids:
+            raise ConfigError(f"{where}:waivers[{index}].id: expected an id no other waiver has, "
+                              f"found {waiver['id']!r} again")
+        ids.add(waiver["id"])
     audit = doc.get("audit", {})
     key = audit.get("signing_key")
     return Config(
@@ -202,10 +222,10 @@ def _build(doc: dict[str, Any], path: Path, where: str) -> Config:
                        and "rego_version" in p},
         packages=tuple(doc.get("packages", [])),
         evaluation=dict(doc.get("evaluation", {})),
-        data=with_ns_twins(doc.get("data", {})),
+        data=with_ns_twins(data),
         sources=tuple(specs),
         enforcement=dict(doc.get("enforcement", {})),
-        waivers=tuple(_waiver(w, f"{where}: waivers[{i}]") for i, w in enumerate(doc.get("waivers", []))),
+        waivers=tuple(_waiver(w, f"{where}:waivers[{i}]") for i, w in enumerate(doc.get("waivers", []))),
         mode=doc.get("mode", "enforce"),
         engine=doc.get("engine", "regorus"),
         opa=dict(doc.get("opa", {})),
@@ -220,10 +240,9 @@ def _build(doc: dict[str, Any], path: Path, where: str) -> Config:
 
 def _waiver(entry: dict[str, Any], at: str) -> Waiver:
     scope = entry.get("scope", {})
-    try:
-        expires_ns = parse_ns(entry["expires"])
-    except ValueError:
-        raise ConfigError(f"{at}.expires: expected an RFC 3339 date-time, got {entry['expires']!r}") from None
+    expires_ns = date_time_ns(entry["expires"])
+    if expires_ns is None:
+        raise ConfigError(f"{at}.expires: expected an RFC 3339 date-time, found {describe(entry['expires'])}")
     return Waiver(
         id=entry["id"],
         policy=entry["policy"],

@@ -44,6 +44,11 @@ class RunOptions:
     store: str | None = None
     audit: bool = True
 
+    def __post_init__(self) -> None:
+        if self.mode is not None and self.mode not in {m.value for m in Mode}:
+            choices = ", ".join(m.value for m in Mode)
+            raise ConfigError(f"mode: expected one of {choices}, found {self.mode!r}")
+
 
 @dataclass(frozen=True)
 class GateRun:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import Future, wait
+from concurrent.futures import Future, InvalidStateError, wait
 from dataclasses import dataclass
 
 from relgate.errors import RelgateError, describe
@@ -41,10 +42,15 @@ class SourceRun:
 
 
 def _collect(source: Source, request: GatherRequest, future: Future[Evidence]) -> None:
+    """Run one source and hand over its outcome, unless the run already gave up on it (nobody is waiting)."""
     try:
-        future.set_result(source.collect(request))
+        outcome = source.collect(request)
     except BaseException as exc:  # handed to the caller, who turns it into the source's error
-        future.set_exception(exc)
+        with contextlib.suppress(InvalidStateError):  # cancelled: the source timed out
+            future.set_exception(exc)
+        return
+    with contextlib.suppress(InvalidStateError):
+        future.set_result(outcome)
 
 
 def run_sources(specs: Sequence[SourceSpec], request: GatherRequest) -> tuple[SourceRun, ...]:

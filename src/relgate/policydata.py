@@ -24,7 +24,8 @@ DATA_SUFFIXES = (".json", ".yaml", ".yml")
 
 
 def is_data_file(path: str) -> bool:
-    return path.endswith(DATA_SUFFIXES)
+    # `<section>.schema.json` beside a policy is the schema of its config section (relgate.settings), not data.
+    return path.endswith(DATA_SUFFIXES) and not path.endswith(".schema.json")
 
 
 def load_policy_data(locations: Iterable[Path]) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from email.utils import formatdate
+from pathlib import Path
 
 import pytest
 import responses
@@ -130,3 +132,19 @@ def test_a_token_with_whitespace_is_refused_before_any_request(token: str) -> No
     message = str(caught.value)
     assert "the token contains whitespace" in message and TOKEN not in message and "tökén" not in message
     assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_endless_pagination_stops_with_a_named_error() -> None:
+    next_page = {"Link": f'<{BASE}/pulls/1/reviews?page=2>; rel="next"'}
+    responses.get(f"{BASE}/pulls/1/reviews", json=[{"n": 1}], headers=next_page)
+    with pytest.raises(SourceError, match=r"/pulls/1/reviews: more than 100 pages; refusing to read on"):
+        client(FakeClock()).get_all("/pulls/1/reviews")
+    assert len(responses.calls) == 100
+
+
+def test_a_fifo_as_the_event_payload_does_not_block(tmp_path: Path) -> None:
+    fifo = tmp_path / "event.json"
+    os.mkfifo(fifo)
+    with pytest.raises(SourceError, match=r"GITHUB_EVENT_PATH: .*expected a regular file, found a FIFO"):
+        gather({"GITHUB_EVENT_PATH": str(fifo)})

@@ -8,6 +8,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from relgate.output.escape import csv_cell
+
 FORMATS = ("cloudevents", "cdevents", "jsonl", "csv")
 CSV_COLUMNS = ("time", "id", "stream", "seq", "service", "environment", "decision", "violations", "warnings",
                "waived", "commit", "policy_digest", "engine", "hash")
@@ -46,5 +48,5 @@ def export(records: Iterable[Mapping[str, Any]], fmt: str) -> str:
 
 
 def _csv_safe(row: dict[str, Any]) -> dict[str, Any]:
-    """Spreadsheets run cells that start with = + - @; prefix those so they stay text."""
-    return {k: ("'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v) for k, v in row.items()}
+    """Spreadsheets run cells that start with = + - @; those stay text (see output.escape.csv_cell)."""
+    return {k: (csv_cell(v) if isinstance(v, str) else v) for k, v in row.items()}

@@ -66,3 +66,103 @@ test_missing_required_suite_denies if {
 	d.id == "tests.required_suite_missing"
 	d.details.suite == "integration"
 }
+
+# --- how many ran, how many were skipped ----------------------------------------------------------
+
+counts(passed, failed, errors, skipped) := {"tests": {
+	"total": ((passed + failed) + errors) + skipped, "passed": passed, "failed": failed,
+	"errors": errors, "skipped": skipped, "pass_rate": rate(passed, (passed + failed) + errors),
+	"failing": [], "suites": [],
+}}
+
+rate(passed, ran) := passed / ran if ran > 0
+
+else := null
+
+ids(result) := {d.id | some d in result}
+
+warnings(inp, conf) := result if {
+	result := data.relgate.tests.warn with input as inp with data.config as conf
+}
+
+test_an_empty_report_denies_by_default if {
+	ids(denies(counts(0, 0, 0, 0), {"tests": {}})) == {"tests.nothing_ran"}
+}
+
+test_an_all_skipped_report_denies_by_default if {
+	some d in denies(counts(0, 0, 0, 500), {"tests": {}})
+	d.id == "tests.nothing_ran"
+	d.details == {"total": 500, "skipped": 500, "min_executed": 1}
+}
+
+test_min_executed_zero_accepts_nothing_ran if {
+	count(denies(counts(0, 0, 0, 5), {"tests": {"min_executed": 0}})) == 0
+}
+
+test_fewer_executed_than_the_minimum_denies if {
+	some d in denies(counts(3, 1, 0, 10), {"tests": {"min_executed": 100}})
+	d.id == "tests.min_executed"
+	d.details == {"executed": 4, "min_executed": 100, "skipped": 10, "total": 14}
+	d.msg == "only 4 test(s) ran, below the minimum of 100 (10 skipped)"
+}
+
+test_exactly_the_minimum_executed_passes if {
+	count(denies(counts(99, 1, 0, 0), {"tests": {"min_executed": 100}})) == 0
+}
+
+test_one_passed_and_500_skipped_warns_by_default if {
+	conf := {"tests": {"min_pass_rate": 0.98}}
+	count(denies(counts(1, 0, 0, 500), conf)) == 0
+	some w in warnings(counts(1, 0, 0, 500), conf)
+	w.id == "tests.mostly_skipped"
+	w.details == {"skipped": 500, "executed": 1, "total": 501}
+}
+
+test_one_passed_and_500_skipped_denies_with_max_skipped_ratio if {
+	conf := {"tests": {"max_skipped_ratio": 0.2}}
+	some d in denies(counts(1, 0, 0, 500), conf)
+	d.id == "tests.skipped_ratio"
+	d.details.skipped == 500
+	d.details.max_skipped_ratio == 0.2
+	d.msg == "500 of 501 tests were skipped (99.8%), over the maximum of 20%"
+	count(warnings(counts(1, 0, 0, 500), conf)) == 0
+}
+
+test_skipped_ratio_at_the_maximum_passes if {
+	count(denies(counts(8, 0, 0, 2), {"tests": {"max_skipped_ratio": 0.2}})) == 0
+}
+
+test_a_few_skipped_do_not_warn if {
+	count(warnings(counts(90, 0, 0, 10), {"tests": {}})) == 0
+}
+
+# --- settings that cannot be read -------------------------------------------------------------
+
+test_unreadable_settings_deny_and_never_loosen if {
+	problems := {p |
+		some d in denies(counts(10, 0, 0, 0), {"tests": {"min_executed": "100", "max_skipped_ratio": 2, "min_pass_rate": "0.9", "required_suites": "unit"}})
+		d.id == "tests.invalid_setting"
+		some p in d.details.problems
+	}
+	problems == {
+		"tests.min_executed must be a whole number >= 0",
+		"tests.max_skipped_ratio must be a number from 0 to 1",
+		"tests.min_pass_rate must be a number from 0 to 1",
+		"tests.required_suites must be a list of suite names",
+	}
+}
+
+test_fractional_min_executed_is_invalid if {
+	"tests.invalid_setting" in ids(denies(counts(10, 0, 0, 0), {"tests": {"min_executed": 1.5}}))
+}
+
+test_valid_settings_have_no_problems if {
+	conf := {"tests": {"min_pass_rate": 0.9, "min_executed": 5, "max_skipped_ratio": 0.5, "required_suites": []}}
+	count(denies(counts(10, 0, 0, 1), conf)) == 0
+}
+
+test_a_section_that_is_not_a_mapping_is_invalid if {
+	some d in denies(counts(10, 0, 0, 0), {"tests": "strict"})
+	d.id == "tests.invalid_setting"
+	d.details.problems == ["tests must be a mapping of settings"]
+}

@@ -7,12 +7,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from relgate.errors import SourceError
+from relgate.errors import SourceError, describe
+from relgate.sources.evidence import read_bytes
 from relgate.sources.github_api import GithubClient
 from relgate.sources.interface import Evidence, GatherRequest, Source
 from relgate.timeutil import is_rfc3339, parse_ns, with_ns_twins
 
 DEFAULT_API = "https://api.github.com"
+EVENT_MAX_BYTES = 64 * 1024 * 1024  # Actions caps event payloads far below this
 # A later COMMENTED review does not withdraw an approval; these states do.
 _DECIDING_STATES = {"APPROVED", "CHANGES_REQUESTED", "DISMISSED"}
 _STATUS_CONCLUSION = {"success": "success", "failure": "failure", "error": "failure"}
@@ -211,9 +213,11 @@ def _event_pr_number(env: Mapping[str, str]) -> int | None:
     if not path:
         return None
     try:
-        payload = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise SourceError(f"GITHUB_EVENT_PATH {path}: cannot read the event payload: {exc}") from None
+        payload = json.loads(read_bytes(Path(path), EVENT_MAX_BYTES))
+    except SourceError as exc:
+        raise SourceError(f"GITHUB_EVENT_PATH: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise SourceError(f"GITHUB_EVENT_PATH {path}: cannot read the event payload: {describe(exc)}") from None
     pr = payload.get("pull_request") if isinstance(payload, dict) else None
     number = pr.get("number") if isinstance(pr, dict) else None
     return int(number) if isinstance(number, int) else None

@@ -29,6 +29,7 @@ from relgate.redact import scrub
 
 _NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
 API_VERSION = "2022-11-28"
+MAX_PAGES = 100  # 10,000 items at 100 a page: more reviews or check runs than any real change has
 
 
 class GithubClient:
@@ -74,7 +75,11 @@ class GithubClient:
         url: str | None = f"{self.base}/repos/{self.repo}{path}"
         query: Mapping[str, Any] | None = {"per_page": 100, **(params or {})}
         collected: list[Any] = []
+        pages = 0
         while url:
+            pages += 1
+            if pages > MAX_PAGES:
+                raise SourceError(f"github {self.repo}: {path}: more than {MAX_PAGES} pages; refusing to read on")
             response = self._request(url, query, path)
             body = self._json(response, path)
             page = body.get(items) if items and isinstance(body, dict) else body

@@ -1,0 +1,89 @@
+"""The one YAML loader: duplicate keys, alias bombs, recursion and depth are refused with a line."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from relgate.errors import SourceError
+from relgate.sources.file import read_document
+from relgate.yamltext import CONFIG_LIMITS, YamlLimits, YamlStrictError, load_yaml
+
+# About 340 bytes that name 9**9 (387 million) strings once every alias is copied out.
+ALIAS_BOMB = "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]\n"
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True)
+).join(["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n", ""])
+
+
+def refusal(text: str, limits: YamlLimits = CONFIG_LIMITS) -> YamlStrictError:
+    with pytest.raises(YamlStrictError) as caught:
+        load_yaml(text, limits)
+    return caught.value
+
+
+def test_a_key_given_twice_names_both_lines() -> None:
+    error = refusal("version: 1\nmode: enforce\nservice: checkout\nmode: warn\n")
+    assert error.problem == "duplicate key 'mode' (first given on line 2)"
+    assert error.problem_mark is not None and error.problem_mark.line + 1 == 4
+
+
+def test_duplicate_keys_are_found_in_nested_and_flow_mappings() -> None:
+    assert "duplicate key 'critical'" in str(refusal("data:\n  vulnerabilities: {max: {critical: 0, critical: 9}}\n"))
+    assert "duplicate key 'a'" in str(refusal("- {a: 1}\n- a: 1\n  b: 2\n  a: 3\n"))
+
+
+def test_keys_equal_as_values_are_duplicates() -> None:
+    # YAML 1.1 reads both as the integer 8; the second would silently win.
+    assert "duplicate key 8" in str(refusal("010: a\n8: b\n"))
+
+
+def test_merge_keys_keep_yaml_override_rules() -> None:
+    document = load_yaml("base: &b {x: 1, y: 2}\nuse: {<<: *b, x: 3}\n", CONFIG_LIMITS)
+    assert document["use"] == {"x": 3, "y": 2}
+
+
+def test_the_alias_bomb_fails_at_once() -> None:
+    assert len(ALIAS_BOMB.encode()) < 500
+    started = time.perf_counter()
+    error = refusal(ALIAS_BOMB)
+    assert "expands to more than 100000 values" in str(error)
+    assert time.perf_counter() - started < 2.0
+
+
+def test_a_few_aliases_are_fine() -> None:
+    document = load_yaml("a: &x [1, 2]\nb: *x\nc: *x\n", CONFIG_LIMITS)
+    assert document == {"a": [1, 2], "b": [1, 2], "c": [1, 2]}
+
+
+def test_too_many_aliases_are_refused() -> None:
+    text = "a: &x 1\nb: [" + ", ".join(["*x"] * 101) + "]\n"
+    assert "more than 100 aliases" in str(refusal(text))
+
+
+def test_an_alias_inside_its_own_anchor_is_refused() -> None:
+    assert "refers to the node that contains it" in str(refusal("a: &loop [1, *loop]\n"))
+
+
+def test_deep_nesting_is_refused_before_python_recursion_fails() -> None:
+    assert "nested deeper than 64 levels" in str(refusal("[" * 5000 + "]" * 5000))
+    assert load_yaml("[" * 60 + "]" * 60, CONFIG_LIMITS) is not None
+
+
+def test_timestamps_stay_text() -> None:
+    assert load_yaml("start: 2026-12-24T00:00:00Z\n") == {"start": "2026-12-24T00:00:00Z"}
+
+
+def test_errors_are_yaml_errors_for_every_caller() -> None:
+    with pytest.raises(yaml.YAMLError):
+        load_yaml("a: 1\na: 2\n")
+
+
+def test_a_facts_file_with_a_duplicate_key_names_file_and_line(tmp_path: Path) -> None:
+    facts = tmp_path / "change.yaml"
+    facts.write_text("approvals: []\nowner: lee\napprovals:\n  - {user: lee, state: APPROVED}\n")
+    with pytest.raises(SourceError, match=r"change\.yaml:3:1: not valid YAML: duplicate key 'approvals'"):
+        read_document(facts)
