@@ -26,6 +26,8 @@ from relgate.engines.interface import (
 from relgate.engines.worker import WorkerGone, WorkerProcess
 from relgate.errors import EngineError
 
+LOAD_TIMEOUT_S = 60.0
+
 
 class IsolatedEngine(Engine):
     name: ClassVar[str] = "isolated"
@@ -79,11 +81,16 @@ class IsolatedEngine(Engine):
                 if worker is None:
                     worker = self._worker = WorkerProcess(self._setup)
                     if self._loaded is not None and request["op"] != "load":
-                        worker.call(self._loaded, self.options.timeout_s)
-                return worker.call(request, self.options.timeout_s)
+                        worker.call(self._loaded, self._load_timeout)
+                return worker.call(request, self._load_timeout if request["op"] == "load" else self.options.timeout_s)
             except WorkerGone as gone:
                 self._worker = None
                 raise EngineError(f"engine {self.engine_name} {gone.reason}") from None
+
+    @property
+    def _load_timeout(self) -> float:
+        """Parsing and compiling a large policy set may take longer than one evaluation; it cannot run away."""
+        return max(self.options.timeout_s, LOAD_TIMEOUT_S)
 
     def close(self) -> None:
         """End the worker process (it also ends by itself when this process exits)."""

@@ -22,7 +22,7 @@ INSTALL = "python -m pip install --no-deps --ignore-requires-python opa-golib-py
 OPA_VERSION = "v1.20.2"
 CLOCK = "relgate.clock_ns"
 _RESULT = "relgate_result__"
-_PREFIX = re.compile(r"^(?:bundle activation failed: )?(?:\d+ errors? occurred: )?")
+_PREFIX = re.compile(r"^(?:bundle activation failed: )?(?:\d+ errors? occurred:\s*)?")
 
 
 def describe_error(message: str) -> str:
@@ -57,8 +57,8 @@ class OpaEngine(Engine):
         try:
             rows = engine.eval_query("ast := rego.parse_module(input.path, input.text)",
                                      {"path": module.path, "text": module.text})
-        except self._error as exc:
-            raise PolicyError(describe_error(exc.message)) from None
+        except self._error as exc:  # OPA's own parse error, without the call that carried it
+            raise PolicyError(describe_error(exc.message.rsplit("rego.parse_module: ", 1)[-1])) from None
         finally:
             engine.close()
         return facts_from_opa_ast(module.path, rows[0]["ast"])
