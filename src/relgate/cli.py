@@ -52,8 +52,8 @@ class _Guarded(click.Group):
         try:
             return super().invoke(ctx)
         except click.ClickException as exc:
-            exc.exit_code = 2  # a usage or file error is an error, never "deny" (1)
-            raise
+            exc.show()
+            sys.exit(2)  # a usage or file error is an error, never "deny" (1)
         except (click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except RelgateError as exc:
@@ -340,3 +340,24 @@ def replay_command(log_path: str | None, store_url: str | None, config_path: str
 
 policy.add_command(policy_test)
 main.add_command(audit)
+
+
+@main.command()
+@_config_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (stateless; share the audit store and the delivery queue).")
+def serve(config_path: str, host: str, port: int, workers: int) -> None:
+    """Run the gate as an HTTP service: GitHub deployment protection rules, Flagger, Argo Rollouts, /v1 API.
+
+    Secrets come only from the environment (or NAME_FILE): RELGATE_WEBHOOK_SECRET, RELGATE_GITHUB_APP_ID,
+    RELGATE_GITHUB_APP_KEY, RELGATE_CONSOLE_TOKEN, RELGATE_FLAGGER_TOKEN.
+
+    \b
+    Example:
+      RELGATE_CONSOLE_TOKEN=… relgate serve --config relgate.yaml --host 0.0.0.0 --port 8080 --workers 4
+    """
+    from relgate.serve.command import run_server  # the web stack loads only for this command
+
+    run_server(config_path, host, port, workers)

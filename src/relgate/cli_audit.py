@@ -21,7 +21,8 @@ from relgate.audit.store import AuditStore, open_store
 from relgate.audit.verify import verify
 from relgate.config import DEFAULT_AUDIT_LOG, load_config
 from relgate.errors import AuditError, RelgateError
-from relgate.output.escape import terminal
+from relgate.output.escape import json_text, terminal
+from relgate.redact import scrub
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -66,7 +67,7 @@ def _run(body: Callable[[], int]) -> None:
     try:
         code = body()
     except RelgateError as exc:
-        click.echo(f"relgate: error: {terminal(str(exc))}", err=True)
+        click.echo(f"relgate: error: {terminal(scrub(str(exc)))}", err=True)
         sys.exit(2)
     sys.exit(code)
 
@@ -95,7 +96,7 @@ def audit_verify(config_path: str, log_path: str | None, store_url: str | None, 
         if report.ok and checkpoint_path:
             problem = check_extends(_read_checkpoint(checkpoint_path), store.records(), public)
             if problem:
-                click.echo(f"FAIL: {store.where}: {problem}")
+                click.echo(terminal(f"FAIL: {store.where}: {problem}"))
                 return 1
         if report.ok:
             signed = " and signatures" if public else ""
@@ -103,7 +104,7 @@ def audit_verify(config_path: str, log_path: str | None, store_url: str | None, 
                 f"ok: {report.count} record(s) in {report.streams} stream(s); chain{signed} valid ({store.where})"
             )
             return 0
-        click.echo(f"FAIL: {store.where}:{report.line}: record {report.record_id}: {report.reason}")
+        click.echo(terminal(f"FAIL: {store.where}:{report.line}: record {report.record_id}: {report.reason}"))
         return 1
 
     _run(body)
@@ -287,7 +288,7 @@ def audit_show(config_path: str, log_path: str | None, store_url: str | None, re
     """
 
     def body() -> int:
-        click.echo(json.dumps(_store(config_path, log_path, store_url).get(record_id), indent=2))
+        click.echo(json_text(_store(config_path, log_path, store_url).get(record_id)))
         return 0
 
     _run(body)
@@ -313,7 +314,7 @@ def audit_report(config_path: str, log_path: str | None, store_url: str | None, 
         records = (record for _, record in _store(config_path, log_path, store_url).records())
         report = build_report(records, since_ns=since_ns(since), service=service, environment=environment)
         if fmt == "json":
-            click.echo(json.dumps(report, indent=2))
+            click.echo(json_text(report))
         else:
             click.echo(render_html(report) if fmt == "html" else render_text(report), nl=False)
         return 0

@@ -12,12 +12,11 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from functools import cache, lru_cache
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import jsonschema
-
+from relgate.context_check import SchemaViolation, check
 from relgate.errors import RelgateError, SourceError
 from relgate.gather import SourceRun
 from relgate.timeutil import format_ns
@@ -129,17 +128,11 @@ def _where(parts: Sequence[Any]) -> str:
 
 def validate_context(doc: Mapping[str, Any], where: str = "context") -> None:
     """Reject a document policies could misread; the error names the offending field."""
-    validator = jsonschema.Draft202012Validator(context_schema())
-    error = jsonschema.exceptions.best_match(validator.iter_errors(doc))
-    if error is not None:
-        raise RelgateError(f"{where}: {_where(list(error.absolute_path))}: {error.message}")
+    try:
+        check(doc, context_schema())
+    except SchemaViolation as exc:
+        raise RelgateError(f"{where}: {_where(exc.path)}: {exc.message}") from None
     _check_sections(doc, where)
-
-
-@cache
-def _section_validator(key: str) -> jsonschema.Draft202012Validator | None:
-    section = context_schema()["properties"].get(key)
-    return None if section is None else jsonschema.Draft202012Validator(section)
 
 
 # Keys only the gate writes; a source that returns them is refused like any other bad shape.
@@ -152,12 +145,13 @@ def check_evidence(name: str, evidence: Mapping[str, Any]) -> None:
     for key, value in evidence.items():
         if key in _GATE_KEYS:
             raise SourceError(f"{where}: {key}: set by the gate itself, not by a source")
-        validator = _section_validator(key)
-        if validator is None:
+        section = context_schema()["properties"].get(key)
+        if section is None:
             continue
-        error = jsonschema.exceptions.best_match(validator.iter_errors(value))
-        if error is not None:
-            raise SourceError(f"{where}: {_where([key, *error.absolute_path])}: {error.message}")
+        try:
+            check(value, section, [key])
+        except SchemaViolation as exc:
+            raise SourceError(f"{where}: {_where(exc.path)}: {exc.message}") from None
     _check_sections(evidence, where)
 
 

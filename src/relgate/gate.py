@@ -12,6 +12,7 @@ from relgate.audit.chain import digest_of
 from relgate.audit.store import open_store
 from relgate.audit.writer import append_decision
 from relgate.config import Config
+from relgate.config_lines import place_in_config
 from relgate.context import build_context, validate_context, validated_runs
 from relgate.decision import Decision, Mode
 from relgate.engines import engine_options, make_engine
@@ -43,6 +44,7 @@ class RunOptions:
     audit_log: Path | None = None
     store: str | None = None
     audit: bool = True
+    change: Mapping[str, Any] | None = None  # change facts a caller knows (relgate serve: from the webhook)
 
     def __post_init__(self) -> None:
         if self.mode is not None and self.mode not in {m.value for m in Mode}:
@@ -84,7 +86,7 @@ def gather_context(
         evaluated_at_ns=at_ns,
         service=service,
         environment=environment,
-        change=change_from_env(env),
+        change={**change_from_env(env), **(options.change or {})},
         runs=runs,
     )
     return context, runs
@@ -162,7 +164,7 @@ def evaluate(
         errors.append(str(exc))
     vulnerabilities = context.get("vulnerabilities")
     findings = vulnerabilities.get("findings", []) if isinstance(vulnerabilities, dict) else []
-    return scrub_value(judge(
+    decision = judge(
         outcomes,
         book=book,
         levels=config.enforcement,
@@ -175,7 +177,9 @@ def evaluate(
         evaluated_at=format_ns(at_ns),
         policy_digest=digest,
         engine=engine_name,
-    ))
+    )
+    workspace = Path(env.get("GITHUB_WORKSPACE") or Path.cwd())
+    return scrub_value(place_in_config(decision, config.path, workspace))
 
 
 def remember_secrets(config: Config, env: Mapping[str, str]) -> None:

@@ -118,8 +118,28 @@ def load_json(path: Path) -> Any:
 def check_data(document: Any, path: Path) -> None:
     """Refuse nesting deeper than MAX_DEPTH and strings (or keys) with lone surrogates.
 
-    Iterative, so a document Python parsed can never overflow the stack here.
+    Fast path first (a walk over containers only, then C-speed encoding); only a document
+    that fails is walked again, slowly, to name the element.
     """
+    level: list[Any] = [document]
+    depth = 0
+    while level:
+        if depth > MAX_DEPTH:
+            _locate(document, path)
+        below: list[Any] = []
+        for value in level:
+            children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+            below.extend(item for item in children if isinstance(item, (dict, list)))
+        level = below
+        depth += 1
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        _locate(document, path)
+
+
+def _locate(document: Any, path: Path) -> None:
+    """Walk with paths to the first element check_data refuses, and raise naming it."""
     pending: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
     while pending:
         value, at = pending.pop()

@@ -125,9 +125,11 @@ class GithubSource(Source):
     def gather(self, client: GithubClient, request: GatherRequest) -> Evidence:
         """Everything the source fills, given a client (tests pass one with a fake clock)."""
         env = request.env
-        sha = str(self.spec.option("commit") or env.get("GITHUB_SHA") or "")
+        event = _event_payload(env)
+        deployed = _deployment_sha(event)
+        sha = str(self.spec.option("commit") or deployed or env.get("GITHUB_SHA") or "")
         option = self.spec.option("pull_request")
-        number = self._number(option) if option is not None else _event_pr_number(env)
+        number = self._number(option) if option is not None else _event_pr_number(event)
         evidence: dict[str, Any] = {}
         pr: Mapping[str, Any] | None = None
         if number:
@@ -144,7 +146,7 @@ class GithubSource(Source):
             evidence["pull_request"] = facts
             reviews = client.get_all(f"/pulls/{facts['number']}/reviews")
             evidence["approvals"] = latest_reviews(reviews, facts["head_sha"], request.evaluated_at_ns)
-            if number or not sha:
+            if (number and not deployed) or not sha:
                 checks_sha = facts["head_sha"]  # pull_request events run checks on the head, not the merge commit
         if checks_sha:
             # The commit's own time is where lead time (commit to allowed gate) starts.
@@ -207,17 +209,35 @@ def _expect(value: Any, kind: type, client: GithubClient, path: str) -> Any:
     raise SourceError(f"github {client.repo}: {path}: expected {wanted} in the response, got {names.get(found, found)}")
 
 
-def _event_pr_number(env: Mapping[str, str]) -> int | None:
-    """The pull request number from the Actions event payload, when the event has one."""
+def _event_payload(env: Mapping[str, str]) -> Any:
+    """The Actions (or webhook) event payload named by GITHUB_EVENT_PATH, or None."""
     path = env.get("GITHUB_EVENT_PATH")
     if not path:
         return None
     try:
-        payload = json.loads(read_bytes(Path(path), EVENT_MAX_BYTES))
+        return json.loads(read_bytes(Path(path), EVENT_MAX_BYTES))
     except SourceError as exc:
         raise SourceError(f"GITHUB_EVENT_PATH: {exc}") from None
     except (ValueError, RecursionError) as exc:
         raise SourceError(f"GITHUB_EVENT_PATH {path}: cannot read the event payload: {describe(exc)}") from None
-    pr = payload.get("pull_request") if isinstance(payload, dict) else None
+
+
+def _deployment_sha(payload: Any) -> str:
+    """A deployment_protection_rule event gates `deployment.sha` (its top-level `sha` when there is no deployment)."""
+    if not isinstance(payload, dict) or "deployment_callback_url" not in payload:
+        return ""
+    sha = _at(payload, "deployment", "sha") or payload.get("sha")
+    return sha if isinstance(sha, str) else ""
+
+
+def _event_pr_number(payload: Any) -> int | None:
+    """The pull request number from the event: `pull_request.number`, or for a deployment_protection_rule
+    event (which has no `pull_request` key) `pull_requests[0].number`."""
+    if not isinstance(payload, dict):
+        return None
+    pr = payload.get("pull_request")
+    listed = payload.get("pull_requests")
+    if pr is None and _deployment_sha(payload) and isinstance(listed, list) and listed:
+        pr = listed[0]
     number = pr.get("number") if isinstance(pr, dict) else None
-    return int(number) if isinstance(number, int) else None
+    return number if isinstance(number, int) and not isinstance(number, bool) and number > 0 else None

@@ -28,6 +28,7 @@ class Rule:
     score: float | None = None
     level: str | None = None
     tags: tuple[str, ...] = ()
+    advisory: str | None = None  # the CVE/GHSA its name, properties or help URI names, if any
 
 
 @dataclass
@@ -52,7 +53,10 @@ def read_rule(node: Node) -> Rule:
         score = security_severity(properties)
     configuration = rule.obj("defaultConfiguration")
     level = configuration.enum("level", LEVELS) if configuration is not None else None
-    return Rule(rule_id, rule, score, level, tags)
+    value = rule.value
+    places = [str(value.get("name") or ""), *_strings(value.get("properties")), str(value.get("helpUri") or "")]
+    named = next((found for found in map(advisory, places) if found), None)
+    return Rule(rule_id, rule, score, level, tags, named)
 
 
 def read_rules(tool: Node) -> RuleTable:
@@ -175,13 +179,8 @@ def _strings(value: object) -> list[str]:
 
 def finding_id(rule_id: str | None, rule: Rule | None, message: str) -> str:
     """The CVE/GHSA when the rule id or the rule's metadata names one, else the rule id."""
-    places = [rule_id or ""]
-    if rule is not None:
-        value = rule.node.value
-        places += [str(value.get("name") or ""), *_strings(value.get("properties")), str(value.get("helpUri") or "")]
-    for text in places:
-        found = advisory(text)
-        if found:
-            return found
+    found = advisory(rule_id or "") or (rule.advisory if rule is not None else None)
+    if found:
+        return found
     # Without any rule id (gitleaks 7), the message is the most specific name left.
     return rule_id or message.split("\n", 1)[0][:200] or "unknown"
