@@ -34,7 +34,7 @@ def measure(url: str, count: int, key: Ed25519PrivateKey | None) -> tuple[float,
         store.append({**record, "id": record_id}, "checkout/production", key=key)
     appended = time.perf_counter() - start
     start = time.perf_counter()
-    report = verify(open_store(url).records(), key.public_key() if key else None)
+    report = verify(open_store(url).entries(), key.public_key() if key else None)
     verified = time.perf_counter() - start
     assert report.ok and report.count == count, report
     return count / appended, count / verified

@@ -133,8 +133,8 @@ def _explode(*args: Any, **kwargs: Any) -> Any:
 @pytest.mark.parametrize(("target", "args"), [
     ("relgate.cli.load_config", ["check", "--config", "x.yaml"]),
     ("relgate.cli.load_config", ["context", "--config", "x.yaml"]),
-    ("relgate.cli_audit.open_store", ["audit", "verify", "--log", "a.jsonl"]),
-    ("relgate.cli_audit.open_store", ["audit", "list", "--log", "a.jsonl"]),
+    ("relgate.cli_store.choose_store", ["audit", "verify", "--log", "a.jsonl"]),
+    ("relgate.cli_store.choose_store", ["audit", "list", "--log", "a.jsonl"]),
 ])
 def test_an_unexpected_failure_in_any_command_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch,
                                                                     target: str, args: list[str]) -> None:
@@ -147,7 +147,7 @@ def test_an_os_error_in_any_command_names_the_file(monkeypatch: pytest.MonkeyPat
     def full(*args: Any, **kwargs: Any) -> Any:
         raise OSError(28, "No space left on device", "/var/relgate/audit.jsonl")
 
-    monkeypatch.setattr("relgate.cli_audit.open_store", full)
+    monkeypatch.setattr("relgate.cli_store.choose_store", full)
     one_line_error(invoke("audit", "verify", "--log", "a.jsonl"), "/var/relgate/audit.jsonl: No space left on device")
 
 

@@ -312,18 +312,20 @@ def replay_command(log_path: str | None, store_url: str | None, config_path: str
 
     Example: relgate replay --log .relgate/audit.jsonl --policies policies-next/ --fail-on-flip
     """
-    from relgate.audit.store import open_store
-    from relgate.cli_audit import DEFAULT_STORE
+    from relgate.audit.store import choose_store
     from relgate.policy import load_policies
     from relgate.replay import replay
 
     def body() -> int:
         env = dict(os.environ)
         config = load_config(config_path, env) if config_path else None
-        url = store_url or (f"jsonl:{log_path}" if log_path else (config.store_url if config else DEFAULT_STORE))
+        store = choose_store(store=store_url, log=log_path, config=config)
         policies = load_policies(policy_paths, Path.cwd())
-        records = (record for _, record in open_store(url).records())
+        records = (record for _, record in store.records())
         report = replay(records, policies, engine_name=engine, config=config, since_ns=since_ns(since))
+        if report.replayed == 0 and fail_on_flip:
+            raise RelgateError(f"{store.where}: no decision replayed ({report.skipped} record(s) without replay "
+                               f"data): --fail-on-flip cannot pass on nothing")
         if as_json:
             click.echo(json_text(scrub_value(report.to_json())))
         else:
@@ -333,6 +335,9 @@ def replay_command(log_path: str | None, store_url: str | None, config_path: str
                                           f"{flip.before} -> {flip.after} [{rules}]")))
             click.echo(f"{report.replayed} decision(s) replayed in {report.seconds:.2f}s, "
                        f"{len(report.flips)} would flip, {report.skipped} skipped (no replay data)")
+        if report.replayed == 0:
+            click.echo(f"relgate: warning: {terminal(store.where)}: no decision replayed; nothing was compared",
+                       err=True)
         return 1 if fail_on_flip and report.flips else 0
 
     _guard(body)

@@ -3,73 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from relgate.audit.attest import envelope, open_envelope
-from relgate.audit.chain import load_public_key, load_signing_key
-from relgate.audit.checkpoint import check_extends, make_checkpoint
+from relgate.audit.chain import load_public_key
 from relgate.audit.export import FORMATS as EXPORT_FORMATS
 from relgate.audit.export import export
-from relgate.audit.store import AuditStore, open_store
+from relgate.audit.store import open_store
 from relgate.audit.verify import verify
-from relgate.config import DEFAULT_AUDIT_LOG, load_config
+from relgate.cli_store import config_for, config_option, deliver, log_options, run, signing_key, store_for
+from relgate.cli_verify import audit_checkpoint, audit_repair, audit_verify
 from relgate.errors import AuditError, RelgateError
 from relgate.output.escape import json_text, terminal
-from relgate.redact import scrub
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-DEFAULT_STORE = f"jsonl:{DEFAULT_AUDIT_LOG}"
-
-
-def _log_options(func: F) -> F:
-    func = click.option("--store", "store_url", help="Store to read: jsonl:PATH, sqlite:PATH or postgresql://….")(func)
-    func = click.option("--log", "log_path", type=click.Path(dir_okay=False),
-                        help="JSONL audit log to read (default: the config's audit store).")(func)
-    return click.option("--config", "config_path", default="relgate.yaml", show_default=True,
-                        type=click.Path(dir_okay=False), help="Config naming the audit log.")(func)
-
-
-def _store(config_path: str, log_path: str | None, store_url: str | None) -> AuditStore:
-    if store_url:
-        return open_store(store_url)
-    if log_path:
-        return open_store(f"jsonl:{log_path}")
-    if Path(config_path).exists():
-        config = load_config(config_path, dict(os.environ))
-        return open_store(config.store_url, config.base_dir)
-    return open_store(DEFAULT_STORE)
-
-
-def _signing_key(key_path: str | None) -> Ed25519PrivateKey | None:
-    """The key named by --key, else $RELGATE_SIGNING_KEY, else none."""
-    source = key_path or os.environ.get("RELGATE_SIGNING_KEY")
-    return load_signing_key(source, "--key" if key_path else "RELGATE_SIGNING_KEY") if source else None
-
-
-def _deliver(text: str, output_path: str | None) -> None:
-    """Write to --output when given, else to stdout."""
-    if output_path:
-        Path(output_path).write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
-
-
-def _run(body: Callable[[], int]) -> None:
-    try:
-        code = body()
-    except RelgateError as exc:
-        click.echo(f"relgate: error: {terminal(scrub(str(exc)))}", err=True)
-        sys.exit(2)
-    sys.exit(code)
 
 
 @click.group()
@@ -77,75 +24,16 @@ def audit() -> None:
     """Read and verify gate records."""
 
 
-@audit.command(name="verify")
-@_log_options
-@click.option("--key", "key_path", help="Ed25519 public key (PEM file): also check every signature.")
-@click.option("--checkpoint", "checkpoint_path", type=click.Path(dir_okay=False),
-              help="A checkpoint from `audit checkpoint`: also prove the log still extends it.")
-def audit_verify(config_path: str, log_path: str | None, store_url: str | None, key_path: str | None,
-                 checkpoint_path: str | None) -> None:
-    """Recompute the hash chain; name the first bad record and exit 1.
-
-    Example: relgate audit verify --log .relgate/audit.jsonl --key gate-pub.pem
-    """
-
-    def body() -> int:
-        store = _store(config_path, log_path, store_url)
-        public = load_public_key(key_path, "--key") if key_path else None
-        report = verify(store.records(), public)
-        if report.ok and checkpoint_path:
-            problem = check_extends(_read_checkpoint(checkpoint_path), store.records(), public)
-            if problem:
-                click.echo(terminal(f"FAIL: {store.where}: {problem}"))
-                return 1
-        if report.ok:
-            signed = " and signatures" if public else ""
-            click.echo(
-                f"ok: {report.count} record(s) in {report.streams} stream(s); chain{signed} valid ({store.where})"
-            )
-            return 0
-        click.echo(terminal(f"FAIL: {store.where}:{report.line}: record {report.record_id}: {report.reason}"))
-        return 1
-
-    _run(body)
-
-
-def _read_checkpoint(path: str) -> dict[str, Any]:
-    try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise RelgateError(f"{path}: cannot read checkpoint: {exc}") from None
-    if not isinstance(document, dict):
-        raise RelgateError(f"{path}: not a checkpoint")
-    return document
-
-
-@audit.command(name="checkpoint")
-@_log_options
-@click.option("--key", "key_path", help="Ed25519 private key (PEM file); default $RELGATE_SIGNING_KEY.")
-def audit_checkpoint(config_path: str, log_path: str | None, store_url: str | None, key_path: str | None) -> None:
-    """Print a signed checkpoint (origin, size, head hash per stream) to publish outside the log.
-
-    Example: relgate audit checkpoint > checkpoints/$(date +%F).json
-    """
-
-    def body() -> int:
-        store = _store(config_path, log_path, store_url)
-        key = _signing_key(key_path)
-        report = verify(store.records())
-        if not report.ok:
-            raise RelgateError(f"{store.where}:{report.line}: will not checkpoint a broken log: {report.reason}")
-        click.echo(json.dumps(make_checkpoint(store.where, store.records(), key), indent=2))
-        return 0
-
-    _run(body)
+audit.add_command(audit_verify)
+audit.add_command(audit_checkpoint)
+audit.add_command(audit_repair)
 
 
 @audit.command(name="export")
-@_log_options
+@log_options
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="jsonl", show_default=True)
 @click.option("--output", "output_path", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
-def audit_export(config_path: str, log_path: str | None, store_url: str | None, fmt: str,
+def audit_export(config_path: str | None, log_path: str | None, store_url: str | None, fmt: str,
                  output_path: str | None) -> None:
     """Export records as a CloudEvents batch, CDEvents, JSONL or CSV.
 
@@ -153,10 +41,10 @@ def audit_export(config_path: str, log_path: str | None, store_url: str | None, 
     """
 
     def body() -> int:
-        _deliver(export((r for _, r in _store(config_path, log_path, store_url).records()), fmt), output_path)
+        deliver(export((r for _, r in store_for(config_path, log_path, store_url).records()), fmt), output_path)
         return 0
 
-    _run(body)
+    run(body)
 
 
 @audit.command(name="import")
@@ -170,7 +58,7 @@ def audit_import(source: str, store_url: str) -> None:
 
     def body() -> int:
         origin = open_store(f"jsonl:{source}")
-        report = verify(origin.records())
+        report = verify(origin.entries())
         if not report.ok:
             raise RelgateError(f"{source}:{report.line}: not imported: {report.reason}")
         target = open_store(store_url)
@@ -181,15 +69,15 @@ def audit_import(source: str, store_url: str) -> None:
         click.echo(f"imported {count} record(s) into {target.where}")
         return 0
 
-    _run(body)
+    run(body)
 
 
 @audit.command(name="attest")
-@_log_options
+@log_options
 @click.argument("record_id")
 @click.option("--key", "key_path", help="Ed25519 private key (PEM file); default $RELGATE_SIGNING_KEY.")
 @click.option("--output", "output_path", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
-def audit_attest(config_path: str, log_path: str | None, store_url: str | None, record_id: str,
+def audit_attest(config_path: str | None, log_path: str | None, store_url: str | None, record_id: str,
                  key_path: str | None, output_path: str | None) -> None:
     """Write the decision as a signed in-toto attestation (SLSA verification summary in DSSE).
 
@@ -197,14 +85,14 @@ def audit_attest(config_path: str, log_path: str | None, store_url: str | None, 
     """
 
     def body() -> int:
-        key = _signing_key(key_path)
+        key = signing_key(key_path)
         if key is None:
             raise RelgateError("attest needs a signing key: --key or RELGATE_SIGNING_KEY")
-        record = _store(config_path, log_path, store_url).get(record_id)
-        _deliver(json.dumps(envelope(record, key), indent=2) + "\n", output_path)
+        record = store_for(config_path, log_path, store_url).get(record_id)
+        deliver(json.dumps(envelope(record, key), indent=2) + "\n", output_path)
         return 0
 
-    _run(body)
+    run(body)
 
 
 @audit.command(name="verify-attestation")
@@ -232,13 +120,12 @@ def audit_verify_attestation(path: str, key_path: str) -> None:
                             f"at {predicate.get('timeVerified')} (policy {predicate.get('policy', {}).get('digest')})"))
         return 0
 
-    _run(body)
+    run(body)
 
 
 @audit.command(name="flush")
-@click.option("--config", "config_path", default="relgate.yaml", show_default=True,
-              type=click.Path(dir_okay=False), help="Config naming the sinks and the spool.")
-def audit_flush(config_path: str) -> None:
+@config_option
+def audit_flush(config_path: str | None) -> None:
     """Re-send records spooled when a sink was unreachable; exit 1 while any stay spooled.
 
     Example: relgate audit flush --config relgate.yaml
@@ -247,27 +134,31 @@ def audit_flush(config_path: str) -> None:
     from relgate.audit.sinks import flush, sink_from
 
     def body() -> int:
-        config = load_config(config_path, dict(os.environ))
+        config = config_for(config_path)
+        if config is None:
+            raise RelgateError("audit flush needs the config naming the sinks and the spool: --config FILE")
         sinks = [sink_from(entry, i) for i, entry in enumerate(config.sinks)]
+        if config.witness:
+            sinks.append(sink_from({"name": "witness", **config.witness}, len(sinks)))
         delivered, failures = flush(sinks, config.spool_dir)
         for failure in failures:
             click.echo(terminal(failure), err=True)
         click.echo(f"delivered {delivered} spooled record(s); {len(failures)} sink(s) still failing")
         return 1 if failures else 0
 
-    _run(body)
+    run(body)
 
 
 @audit.command(name="list")
-@_log_options
-def audit_list(config_path: str, log_path: str | None, store_url: str | None) -> None:
+@log_options
+def audit_list(config_path: str | None, log_path: str | None, store_url: str | None) -> None:
     """One line per record: time, id, stream, decision, commit.
 
     Example: relgate audit list --config relgate.yaml
     """
 
     def body() -> int:
-        for _, record in _store(config_path, log_path, store_url).records():
+        for _, record in store_for(config_path, log_path, store_url).records():
             result = record.get("data", {}).get("customData", {}).get("decision_log", {}).get("result", {})
             fields = [str(record.get("time", "")), str(record.get("id", "")), str(record.get("relgatestream", "")),
                       f"#{record.get('relgateseq', '')}", str(result.get("decision", "?")),
@@ -275,33 +166,33 @@ def audit_list(config_path: str, log_path: str | None, store_url: str | None) ->
             click.echo(terminal("  ".join(fields)))
         return 0
 
-    _run(body)
+    run(body)
 
 
 @audit.command(name="show")
-@_log_options
+@log_options
 @click.argument("record_id")
-def audit_show(config_path: str, log_path: str | None, store_url: str | None, record_id: str) -> None:
+def audit_show(config_path: str | None, log_path: str | None, store_url: str | None, record_id: str) -> None:
     """Print one record (by id or unique id prefix) as JSON.
 
     Example: relgate audit show 3f1c2a
     """
 
     def body() -> int:
-        click.echo(json_text(_store(config_path, log_path, store_url).get(record_id)))
+        click.echo(json_text(store_for(config_path, log_path, store_url).get(record_id)))
         return 0
 
-    _run(body)
+    run(body)
 
 
 @audit.command(name="report")
-@_log_options
+@log_options
 @click.option("--since", help="Only gates evaluated since: RFC 3339, or a span like 30d.")
 @click.option("--service", help="Only this service.")
 @click.option("--environment", help="Only this environment.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
-def audit_report(config_path: str, log_path: str | None, store_url: str | None, since: str | None, service: str | None,
-                 environment: str | None, fmt: str) -> None:
+def audit_report(config_path: str | None, log_path: str | None, store_url: str | None, since: str | None,
+                 service: str | None, environment: str | None, fmt: str) -> None:
     """Value-stream numbers: pass rate, time blocked, approval wait, lead time, deploy frequency.
 
     Example: relgate audit report --since 30d --environment production --format html > gate-report.html
@@ -311,7 +202,7 @@ def audit_report(config_path: str, log_path: str | None, store_url: str | None, 
     from relgate.report_html import render_html, render_text
 
     def body() -> int:
-        records = (record for _, record in _store(config_path, log_path, store_url).records())
+        records = (record for _, record in store_for(config_path, log_path, store_url).records())
         report = build_report(records, since_ns=since_ns(since), service=service, environment=environment)
         if fmt == "json":
             click.echo(json_text(report))
@@ -319,4 +210,4 @@ def audit_report(config_path: str, log_path: str | None, store_url: str | None, 
             click.echo(render_html(report) if fmt == "html" else render_text(report), nl=False)
         return 0
 
-    _run(body)
+    run(body)

@@ -68,6 +68,7 @@ class Config:
     spool_dir: Path = Path(".relgate/spool")
     audit_enabled: bool = True
     signing_key: str | None = None
+    witness: Mapping[str, Any] | None = None
     serve: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -236,6 +237,7 @@ def _build(doc: dict[str, Any], data: dict[str, Any], path: Path, where: str) ->
         spool_dir=base / audit.get("spool", ".relgate/spool"),
         audit_enabled=audit.get("enabled", True),
         signing_key=str(base / key) if key else None,
+        witness=audit.get("witness"),
         serve=dict(doc.get("serve", {})),
     )
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from relgate.audit.chain import digest_of
-from relgate.audit.store import open_store
+from relgate.audit.store import choose_store
 from relgate.audit.writer import append_decision
 from relgate.config import Config
 from relgate.config_lines import place_in_config
@@ -102,8 +102,7 @@ def run_check(config: Config, options: RunOptions, env: Mapping[str, str]) -> Ga
     decision = evaluate(config, context, options, env, errors)
     if not (options.audit and config.audit_enabled):
         return GateRun(decision, context)
-    url = options.store or (f"jsonl:{options.audit_log}" if options.audit_log else config.store_url)
-    store = open_store(url, config.base_dir)
+    store = choose_store(store=options.store, log=options.audit_log, config=config)  # flags: cwd; config: its folder
     record = append_decision(
         config=config,
         store=store,

@@ -77,3 +77,14 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("DROP TABLE IF EXISTS relgate_records, relgate_schema")
     return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sql_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty store of each kind that keeps chain fields in columns beside the record's body."""
+    if request.param == "sqlite":
+        return f"sqlite:{tmp_path}/audit.db"
+    url: str = request.getfixturevalue("postgres_url")
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("DROP TABLE IF EXISTS relgate_records, relgate_schema")
+    return url

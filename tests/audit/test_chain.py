@@ -27,9 +27,11 @@ def lines(store: JsonlStore) -> list[str]:
     return store.path.read_text().splitlines(keepends=True)
 
 
-def test_canonical_form_ignores_key_order_and_keeps_big_integers() -> None:
+def test_canonical_form_ignores_key_order_and_keeps_big_integers_exact() -> None:
     assert canonical({"b": 1, "a": 2}) == canonical({"a": 2, "b": 1}) == b'{"a":2,"b":1}'
-    assert canonical({"t": 1_795_430_000_000_000_000}) == b'{"t":"1795430000000000000"}'
+    assert canonical({"t": 1_795_430_000_000_000_000}) == b'{"t":1795430000000000000}'
+    assert canonical({"t": "1795430000000000000"}) == b'{"t":"1795430000000000000"}'
+    assert canonical({"t": 1_795_430_000_000_000_000}, 1) == b'{"t":"1795430000000000000"}'  # the old, ambiguous form
 
 
 def test_hash_covers_every_field_except_hash_and_signature() -> None:
@@ -46,7 +48,7 @@ def test_appends_chain_with_sequence_and_previous_hash(tmp_path: Path) -> None:
     assert [r["relgateseq"] for r in records] == [1, 2, 3]
     assert records[0]["relgateprev"] == ""
     assert records[2]["relgateprev"] == records[1]["relgatehash"]
-    assert verify(store.records()).ok
+    assert verify(store.entries()).ok
 
 
 def test_streams_chain_separately(tmp_path: Path) -> None:
@@ -55,8 +57,8 @@ def test_streams_chain_separately(tmp_path: Path) -> None:
     other = store.append(body(service="search"), stream="search/production")
     store.append(body(), stream="checkout/production")
     assert other["relgateseq"] == 1 and other["relgateprev"] == ""
-    report = verify(store.records())
-    assert report.ok and report.streams == 2 and report.count == 3
+    report = verify(store.entries())
+    assert report.ok and len(report.streams) == 2 and report.count == 3
 
 
 def test_edited_field_is_named(tmp_path: Path) -> None:
@@ -66,7 +68,7 @@ def test_edited_field_is_named(tmp_path: Path) -> None:
     edited["data"]["customData"]["decision_log"]["result"]["decision"] = "allow"
     text[1] = json.dumps(edited) + "\n"
     store.path.write_text("".join(text))
-    report = verify(store.records())
+    report = verify(store.entries())
     assert (report.ok, report.line, report.record_id) == (False, 2, edited["id"])
     assert "hash mismatch" in report.reason
 
@@ -76,7 +78,7 @@ def test_deleted_line_is_named(tmp_path: Path) -> None:
     text = lines(store)
     del text[1]
     store.path.write_text("".join(text))
-    report = verify(store.records())
+    report = verify(store.entries())
     assert (report.ok, report.line) == (False, 2) and "sequence 3 where 2" in report.reason
 
 
@@ -85,7 +87,7 @@ def test_reordered_lines_are_named(tmp_path: Path) -> None:
     text = lines(store)
     text[1], text[2] = text[2], text[1]
     store.path.write_text("".join(text))
-    report = verify(store.records())
+    report = verify(store.entries())
     assert (report.ok, report.line) == (False, 2)
 
 
@@ -93,24 +95,24 @@ def test_truncated_tail_still_verifies_but_a_rewritten_one_does_not(tmp_path: Pa
     store = store_with(tmp_path, 3)
     text = lines(store)
     store.path.write_text("".join(text[:2]))
-    assert verify(store.records()).ok  # detecting truncation needs a published checkpoint
+    assert verify(store.entries()).ok  # detecting truncation needs a published checkpoint
     replaced = json.loads(text[2])
     replaced["relgateprev"] = "sha256:" + "0" * 64
     store.path.write_text("".join(text[:2]) + json.dumps(replaced) + "\n")
-    assert not verify(store.records()).ok
+    assert not verify(store.entries()).ok
 
 
 def test_signatures_verify_with_the_right_key_only(tmp_path: Path) -> None:
     key, other = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
     store = store_with(tmp_path, 2, key=key)
-    assert verify(store.records(), key.public_key()).ok
-    report = verify(store.records(), other.public_key())
+    assert verify(store.entries(), key.public_key()).ok
+    report = verify(store.entries(), other.public_key())
     assert not report.ok and "signature" in report.reason and report.line == 1
 
 
 def test_unsigned_records_fail_when_a_key_is_given(tmp_path: Path) -> None:
     store = store_with(tmp_path, 1)
-    report = verify(store.records(), Ed25519PrivateKey.generate().public_key())
+    report = verify(store.entries(), Ed25519PrivateKey.generate().public_key())
     assert not report.ok and "unsigned" in report.reason
 
 
@@ -137,7 +139,7 @@ def test_torn_last_line_refuses_append_and_leaves_file_alone(tmp_path: Path) -> 
     store = store_with(tmp_path, 2)
     torn = store.path.read_bytes() + b'{"specversion":"1.0","id":"x'
     store.path.write_bytes(torn)
-    with pytest.raises(AuditError, match=r"audit\.jsonl:3: torn last line"):
+    with pytest.raises(AuditError, match=r"audit\.jsonl:3: torn final record"):
         store.append(body(), stream="checkout/production")
     assert store.path.read_bytes() == torn
 

@@ -57,7 +57,7 @@ def test_checkpoint_then_extend_truncate_rewrite(tmp_path: Path, keys: tuple[str
     assert ok.exit_code == 0, ok.output
     drop_last(url, 2)
     truncated = invoke("audit", "verify", "--store", url, "--checkpoint", str(checkpoint))
-    assert truncated.exit_code == 1 and "2 record(s), the checkpoint has 3 (truncated)" in truncated.stdout
+    assert truncated.exit_code == 1 and "2 record(s), a checkpoint has 3 (truncated)" in truncated.stdout
     open_store(url).append(body(), "checkout/production")  # a different third record
     rewritten = invoke("audit", "verify", "--store", url, "--checkpoint", str(checkpoint))
     assert rewritten.exit_code == 1 and "rewritten" in rewritten.stdout

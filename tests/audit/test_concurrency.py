@@ -31,5 +31,5 @@ def test_concurrent_appends_keep_the_chain_valid(tmp_path: Path) -> None:
     records = [r for _, r in store.records()]
     assert [r["relgateseq"] for r in records] == list(range(1, WRITERS * EACH + 1))
     assert len({r["id"] for r in records}) == WRITERS * EACH
-    report = verify(store.records())
+    report = verify(store.entries())
     assert report.ok and report.count == WRITERS * EACH

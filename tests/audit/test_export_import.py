@@ -69,7 +69,7 @@ def test_import_into_sqlite_keeps_hashes_and_verifies(tmp_path: Path) -> None:
     assert result.exit_code == 0 and result.stdout.startswith("imported 3 record(s)")
     original = [r["relgatehash"] for _, r in open_store(url).records()]
     imported = [r["relgatehash"] for _, r in open_store(target).records()]
-    assert imported == original and verify(open_store(target).records()).ok
+    assert imported == original and verify(open_store(target).entries()).ok
     again = invoke("audit", "import", str(tmp_path / "audit.jsonl"), "--store", target)
     assert again.exit_code == 2 and "import into an empty or matching store" in again.stderr
 

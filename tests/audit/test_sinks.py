@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import threading
+import time
+import urllib.parse
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -12,7 +15,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from relgate.audit.sinks import flush, sink_from
 from relgate.cli import main
+from relgate.config import load_config
 from tests.conftest import QUICKSTART_AT
 
 
@@ -21,6 +26,7 @@ class Receiver:
 
     def __init__(self) -> None:
         self.failures = 0
+        self.delay = 0.0
         self.attempts = 0
         self.events: list[tuple[dict[str, str], Any]] = []
         receiver = self
@@ -29,6 +35,7 @@ class Receiver:
             def do_POST(self) -> None:
                 receiver.attempts += 1
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                time.sleep(receiver.delay)
                 if receiver.failures > 0:
                     receiver.failures -= 1
                     self.send_response(503)
@@ -115,3 +122,57 @@ def test_binary_mode_puts_attributes_in_headers(quickstart: Path, receiver: Rece
     assert headers["ce-specversion"] == "1.0" and headers["ce-type"] == "dev.cdevents.pipelinerun.finished.0.3.0"
     assert headers["ce-relgateseq"] == "1" and headers["Content-Type"] == "application/json"
     assert data["context"]["specversion"] == "0.5.1"
+
+
+def _flush(config: str) -> None:
+    loaded = load_config(config, {})
+    flush([sink_from(entry, i) for i, entry in enumerate(loaded.sinks)], loaded.spool_dir)
+
+
+def test_concurrent_flushes_send_each_record_once(quickstart: Path, receiver: Receiver) -> None:
+    with_sink(quickstart, receiver.url, retries=0)
+    receiver.failures = 6
+    for _ in range(6):
+        gate(quickstart)
+    receiver.delay = 0.05  # slow enough that the flushes overlap
+    context = multiprocessing.get_context("fork")
+    flushes = [context.Process(target=_flush, args=(str(quickstart),)) for _ in range(3)]
+    for process in flushes:
+        process.start()
+    result = invoke("audit", "flush", "--config", str(quickstart))
+    for process in flushes:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+    assert result.exit_code == 0, result.output
+    log_ids = [json.loads(line)["id"] for line in (quickstart.parent / ".relgate" / "audit.jsonl").read_text()
+               .splitlines()]
+    assert receiver.ids() == log_ids  # each once, in order
+    spool = quickstart.parent / ".relgate" / "spool" / "lake"
+    assert list(spool.glob("*.json")) == [] and list(spool.glob("*.sending")) == []
+
+
+def test_binary_mode_percent_encodes_non_ascii_attributes(quickstart: Path, receiver: Receiver) -> None:
+    quickstart.write_text(quickstart.read_text().replace("service: checkout", "service: zahlung-€-支付"))
+    with_sink(quickstart, receiver.url, mode="binary")
+    result = gate(quickstart)
+    assert result.exit_code == 1 and "Traceback" not in result.output and "spooled" not in result.stderr
+    headers, _ = receiver.events[0]
+    assert headers["ce-source"] == "/relgate/zahlung-%E2%82%AC-%E6%94%AF%E4%BB%98/production"
+    assert urllib.parse.unquote(headers["ce-relgatestream"]) == "zahlung-€-支付/production"
+
+
+def test_each_checkpoint_is_posted_to_the_witness(quickstart: Path, receiver: Receiver, tmp_path: Path) -> None:
+    witness = json.dumps({"url": receiver.url, "retries": 0, "timeout": 2})
+    quickstart.write_text(quickstart.read_text().replace(
+        "audit: {log: .relgate/audit.jsonl}", f"audit: {{log: .relgate/audit.jsonl, witness: {witness}}}"))
+    gate(quickstart)
+    out = tmp_path / "cp.json"
+    assert invoke("audit", "checkpoint", "--config", str(quickstart), "--out", str(out)).exit_code == 0
+    _, event = receiver.events[0]
+    assert event["type"] == "dev.relgate.audit.checkpoint.v1" and event["data"] == json.loads(out.read_text())
+    receiver.failures = 1
+    gate(quickstart)
+    late = invoke("audit", "checkpoint", "--config", str(quickstart), "--previous", str(out), "--out", str(out))
+    assert late.exit_code == 0 and "spooled" in late.stderr
+    assert invoke("audit", "flush", "--config", str(quickstart)).stdout.startswith("delivered 1 spooled")
+    assert receiver.events[-1][1]["data"] == json.loads(out.read_text())

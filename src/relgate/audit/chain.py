@@ -1,59 +1,53 @@
 """Hash chain and signatures over audit records.
 
-A record's hash covers its RFC 8785 canonical form without the two fields
-that depend on the hash itself (`relgatehash`, `relgatesig`), so the chain
-position (`relgateseq`, `relgateprev`, `relgatestream`) and the key id are
-all protected. RFC 8785 has no integers beyond 2^53 (I-JSON); nanosecond
-timestamps are larger, so such integers are canonicalised as decimal strings.
+A record's hash covers its canonical form (see `canonical`, in the version the
+record names) without the two fields that depend on the hash itself
+(`relgatehash`, `relgatesig`), so the chain position (`relgateseq`,
+`relgateprev`, `relgatestream`), the canonical-form version and the key id are
+all protected.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from relgate.audit.canonical import CANON, CURRENT, canonical, digest_of
 from relgate.errors import AuditError
 from relgate.redact import looks_like_key_material
+
+__all__ = ["CANON", "canon_version", "canonical", "digest_of", "follow", "link", "record_hash"]
 
 SEQ, PREV, STREAM, HASH, SIG, KEYID = (
     "relgateseq", "relgateprev", "relgatestream", "relgatehash", "relgatesig", "relgatekeyid",
 )
 UNHASHED = (HASH, SIG)
+CHAIN_FIELDS = (SEQ, PREV, STREAM, HASH, SIG, KEYID, CANON)
 
 
-_SAFE_INTEGER = 2**53 - 1
-
-
-def _i_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _i_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_i_json(v) for v in value]
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _SAFE_INTEGER:
-        return str(value)
-    return value
-
-
-def canonical(value: Any) -> bytes:
-    """RFC 8785 bytes of a JSON value, with integers beyond 2^53 written as decimal strings."""
-    return bytes(rfc8785.dumps(_i_json(value)))
-
-
-def digest_of(value: Any) -> str:
-    return "sha256:" + hashlib.sha256(canonical(value)).hexdigest()
+def canon_version(record: Mapping[str, Any]) -> int:
+    """The canonical form a record was written in: 1 when it names none, else exactly the integer 2."""
+    if CANON not in record:
+        return 1
+    version = record[CANON]
+    if type(version) is not int or version != CURRENT:
+        raise AuditError(f"{CANON}: expected {CURRENT}, found {json.dumps(version)[:40]}")
+    return version
 
 
 def record_hash(record: Mapping[str, Any]) -> str:
-    return digest_of({k: v for k, v in record.items() if k not in UNHASHED})
+    """The hash of a record in the canonical form it names (AuditError when it names none we know)."""
+    body = {k: v for k, v in record.items() if k not in UNHASHED}
+    return "sha256:" + hashlib.sha256(canonical(body, canon_version(record))).hexdigest()
 
 
 def key_id(public: Ed25519PublicKey) -> str:
@@ -112,15 +106,30 @@ def link(
     Every store calls this while holding its own per-stream lock, so the chain is
     the same whichever store keeps it.
     """
-    record = {k: v for k, v in body.items() if k not in (SEQ, PREV, STREAM, HASH, SIG, KEYID)}
-    record.update({STREAM: stream, SEQ: last_seq + 1, PREV: last_hash})
+    record = {k: v for k, v in body.items() if k not in CHAIN_FIELDS}
+    record.update({STREAM: stream, SEQ: last_seq + 1, PREV: last_hash, CANON: CURRENT})
     if key is not None:
         record[KEYID] = key_id(key.public_key())
-    digest = record_hash(record)
+    try:
+        record = as_stored(record)
+        digest = record_hash(record)
+    except AuditError as exc:
+        raise AuditError(f"cannot record the decision in stream {stream!r}: {exc}") from None
     record[HASH] = digest
     if key is not None:
         record[SIG] = sign(digest, key)
     return record
+
+
+def as_stored(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The record exactly as a store will read it back (tuples as lists, keys as strings), so the hash fits it."""
+    try:
+        stored: dict[str, Any] = json.loads(json.dumps(record, ensure_ascii=False, allow_nan=False))
+    except RecursionError:
+        raise AuditError("the record is nested too deeply to be stored") from None
+    except (ValueError, TypeError) as exc:
+        raise AuditError(f"the record is not JSON: {exc}") from None
+    return stored
 
 
 def follow(record: Mapping[str, Any], last_seq: int, last_hash: str) -> dict[str, Any]:
@@ -128,7 +137,7 @@ def follow(record: Mapping[str, Any], last_seq: int, last_hash: str) -> dict[str
 
     Imports use this so a record keeps its hash and signature in its new store.
     """
-    if record.get(HASH) != record_hash(record):
+    if record.get(HASH) != record_hash(record):  # in the record's own canonical form
         raise AuditError(f"record {record.get('id')}: hash mismatch; refusing to import a changed record")
     if record.get(SEQ) != last_seq + 1 or record.get(PREV) != last_hash:
         raise AuditError(

@@ -1,21 +1,33 @@
-"""The default store: one JSON record per line, appended under an exclusive lock.
+"""The default store: one JSON record per line, appended crash-safely under an exclusive lock.
 
 One file may hold several streams (service/environment); each stream is its
-own hash chain with its own sequence numbers.
+own hash chain with its own sequence numbers. The lock is taken on the log file
+itself, so every name that reaches it (a symlink, a hard link) shares one lock.
+An append is written, flushed to disk and read back; on any failure the file is
+cut back to its previous size, so a failed append leaves no trace. Only a kill
+or power loss in the middle of the single write can leave a torn final line,
+which `relgate audit repair` removes.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
+import stat
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from relgate.audit.chain import HASH, SEQ, STREAM
-from relgate.audit.store import LinkingStore
+from relgate.audit.store import BLANK, TORN, Entry, LinkingStore, parse_record
 from relgate.errors import AuditError
+
+
+def reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
 
 
 class JsonlStore(LinkingStore):
@@ -23,28 +35,27 @@ class JsonlStore(LinkingStore):
         self.path = path
         self.where = str(path)
 
-    def records(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        """Yield (line number, record); a line that is not a JSON object is an error naming it."""
+    def entries(self) -> Iterator[Entry]:
+        """Every line as an entry: a record, a BLANK line, or a TORN final line (no newline)."""
         try:
             handle = self.path.open("rb")
         except FileNotFoundError:
-            return
+            raise AuditError(f"{self.path}: no audit log here (a relative --log is read from the working "
+                             f"directory, a relative audit.log from the config file's folder)") from None
         except OSError as exc:
-            raise AuditError(f"{self.path}: cannot read audit log: {exc.strerror or exc}") from None
+            raise AuditError(f"{self.path}: cannot read the audit log: {reason(exc)}") from None
         with handle:
-            for number, raw in enumerate(handle, start=1):
-                yield number, self._parse(number, raw)
-
-    def _parse(self, number: int, raw: bytes) -> dict[str, Any]:
-        if not raw.endswith(b"\n"):
-            raise AuditError(f"{self.path}:{number}: torn last line (no newline); the log needs repair")
-        try:
-            record = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise AuditError(f"{self.path}:{number}: not a JSON record") from None
-        if not isinstance(record, dict):
-            raise AuditError(f"{self.path}:{number}: not a JSON object")
-        return record
+            try:
+                for number, raw in enumerate(handle, start=1):
+                    if not raw.endswith(b"\n"):
+                        yield Entry(number, {}, defect=TORN)
+                        return
+                    if not raw.strip():
+                        yield Entry(number, {}, defect=BLANK)
+                        continue
+                    yield Entry(number, parse_record(raw, f"{self.path}:{number}"))
+            except OSError as exc:
+                raise AuditError(f"{self.path}: cannot read the audit log: {reason(exc)}") from None
 
     def get(self, wanted: str) -> dict[str, Any]:
         """Find one record by id or a unique id prefix."""
@@ -56,52 +67,96 @@ class JsonlStore(LinkingStore):
             raise AuditError(f"{self.path}: id prefix {wanted!r} matches {len(hits)} records")
         return exact[0] if exact else hits[0]
 
-    def _head(self, stream: str) -> tuple[int, str]:
+    @contextmanager
+    def locked(self) -> Iterator[int]:
+        """The log open for appending and reading, exclusively locked (the lock is on the file, not its name)."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise AuditError(f"{self.path}: cannot open the audit log for appending: {reason(exc)}") from None
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise AuditError(f"{self.path}: the audit log is not a regular file")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield fd
+        finally:
+            os.close(fd)
+
+    def _write(self, stream: str, make: Callable[[int, str], dict[str, Any]]) -> dict[str, Any]:
+        with self.locked() as fd:
+            return self.append_locked(fd, stream, make)
+
+    def append_locked(self, fd: int, stream: str, make: Callable[[int, str], dict[str, Any]]) -> dict[str, Any]:
+        """Append one record while holding `locked()`: written, flushed, read back, or undone."""
+        size = os.fstat(fd).st_size
+        record = make(*self._head(fd, size, stream))
+        try:
+            line = (json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n").encode("utf-8")
+        except (ValueError, TypeError) as exc:
+            raise AuditError(f"{self.path}: the record cannot be written as JSON: {exc}") from None
+        try:
+            written = 0
+            while written < len(line):  # a short write is retried, so the real cause (ENOSPC, EFBIG) surfaces
+                step = os.write(fd, line[written:])
+                if step <= 0:
+                    raise OSError(errno.EIO, f"only {written} of {len(line)} bytes could be written")
+                written += step
+            os.fdatasync(fd)
+            if os.pread(fd, len(line), size) != line:
+                raise OSError(errno.EIO, "the bytes read back differ from those written")
+        except BaseException as exc:
+            outcome = self.cut_back(fd, size)
+            if isinstance(exc, OSError):
+                raise AuditError(f"{self.path}: append failed ({reason(exc)}); {outcome}") from None
+            raise
+        return record
+
+    def cut_back(self, fd: int, size: int) -> str:
+        """Truncate the log to `size` bytes (undo a failed append); say whether that worked."""
+        try:
+            os.ftruncate(fd, size)
+            os.fsync(fd)
+        except OSError as exc:
+            return f"the partial record could not be removed ({reason(exc)}); run `relgate audit repair`"
+        return "nothing was recorded and the log is as it was"
+
+    def _head(self, fd: int, size: int, stream: str) -> tuple[int, str]:
         """(seq, hash) of the stream's last record, read backwards from the end of the file.
 
         A torn last line is refused here, before anything is appended after it.
         """
-        try:
-            handle = self.path.open("rb")
-        except FileNotFoundError:
+        if size == 0:
             return 0, ""
-        with handle:
-            size = handle.seek(0, os.SEEK_END)
-            if size == 0:
-                return 0, ""
-            handle.seek(size - 1)
-            if handle.read(1) != b"\n":
-                count = sum(1 for _ in self.path.open("rb"))
-                raise AuditError(f"{self.path}:{count}: torn last line (no newline); the log needs repair")
-            tail, position = b"", size
-            while position > 0:
-                step = min(1 << 16, position)
-                position -= step
-                handle.seek(position)
-                tail = handle.read(step) + tail
-                lines = tail.split(b"\n")
-                complete = lines if position == 0 else lines[1:]
-                for raw in reversed(complete):
-                    if raw.strip():
-                        record = self._parse(0, raw + b"\n")
-                        if record.get(STREAM) == stream:
-                            return int(record.get(SEQ, 0)), str(record.get(HASH, ""))
-                tail = lines[0] if position > 0 else b""
+        if os.pread(fd, 1, size - 1) != b"\n":
+            raise AuditError(f"{self.path}:{_line_count(fd, size) + 1}: torn final record (an append was interrupted); "
+                             f"`relgate audit repair` removes it")
+        tail, position = b"", size
+        while position > 0:
+            step = min(1 << 14, position)
+            position -= step
+            tail = os.pread(fd, step, position) + tail
+            parts = tail.split(b"\n")
+            complete = parts if position == 0 else parts[1:]
+            for raw in reversed(complete):
+                if raw.strip():
+                    record = parse_record(raw, f"{self.path}: a record near the end")
+                    if record.get(STREAM) == stream:
+                        seq, digest = record.get(SEQ), record.get(HASH)
+                        if type(seq) is not int or not isinstance(digest, str):
+                            raise AuditError(f"{self.path}: the last record of stream {stream} has no valid "
+                                             f"{SEQ}/{HASH}; run `relgate audit verify`")
+                        return seq, digest
+            tail = parts[0] if position > 0 else b""
         return 0, ""
 
-    def _write(self, stream: str, make: Callable[[int, str], dict[str, Any]]) -> dict[str, Any]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        with lock_path.open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            record = make(*self._head(stream))
-            line = (json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            try:
-                written = os.write(fd, line)
-                if written != len(line):
-                    raise AuditError(f"{self.path}: short write ({written} of {len(line)} bytes)")
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        return record
+
+def _line_count(fd: int, size: int) -> int:
+    count = position = 0
+    while position < size:
+        chunk = os.pread(fd, 1 << 20, position)
+        if not chunk:
+            break
+        count += chunk.count(b"\n")
+        position += len(chunk)
+    return count

@@ -11,9 +11,9 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from relgate.audit.chain import HASH, SEQ
+from relgate.audit.chain import HASH, SEQ, STREAM
 from relgate.audit.sqlite import pick
-from relgate.audit.store import LinkingStore
+from relgate.audit.store import Entry, LinkingStore, parse_record
 from relgate.errors import AuditError
 from relgate.redact import scrub
 
@@ -43,16 +43,25 @@ class PostgresStore(LinkingStore):
         self.url = url
         self.where = _redact(url)
 
-    def _connect(self) -> Any:
-        try:
-            import psycopg
-        except ImportError:
-            raise AuditError("a postgresql:// store needs: pip install 'relgate[postgres]'") from None
+    def _connect(self, create: bool = True) -> Any:
+        """A connection; writers create or migrate the tables, readers require them to exist."""
+        psycopg = _driver()
         try:
             connection = psycopg.connect(self.url, autocommit=False, connect_timeout=10)
         except psycopg.Error as exc:
-            raise AuditError(f"{self.where}: cannot connect: {str(exc).splitlines()[0][:200]}") from None
-        self._migrate(connection)
+            raise AuditError(f"{self.where}: cannot connect: {_first_line(exc)}") from None
+        try:
+            if create:
+                self._migrate(connection)
+            elif connection.execute("SELECT to_regclass('relgate_records')").fetchone()[0] is None:
+                raise AuditError(f"{self.where}: no relgate_records table (not a relgate store, "
+                                 f"or the table was dropped)")
+        except psycopg.Error as exc:
+            connection.close()
+            raise AuditError(f"{self.where}: cannot prepare the audit store: {_first_line(exc)}") from None
+        except BaseException:
+            connection.close()
+            raise
         return connection
 
     def _migrate(self, connection: Any) -> None:
@@ -68,42 +77,71 @@ class PostgresStore(LinkingStore):
                 connection.execute("INSERT INTO relgate_schema (version) VALUES (%s)", (version,))
 
     def _write(self, stream: str, make: Callable[[int, str], dict[str, Any]]) -> dict[str, Any]:
-        import psycopg
-
+        psycopg = _driver()
         connection = self._connect()
         try:
             with connection.transaction():
                 connection.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (stream,))
                 head = connection.execute(
-                    "SELECT seq, hash FROM relgate_records WHERE stream = %s ORDER BY seq DESC LIMIT 1", (stream,)
+                    "SELECT seq, hash, body FROM relgate_records WHERE stream = %s ORDER BY seq DESC LIMIT 1",
+                    (stream,),
                 ).fetchone()
-                record = make(head[0] if head else 0, head[1] if head else "")
+                if head:
+                    body = parse_record(str(head[2]), f"{self.where}: the last record of stream {stream}")
+                    if body.get(SEQ) != head[0] or body.get(HASH) != head[1]:
+                        raise AuditError(f"{self.where}: the last record of stream {stream} has seq/hash columns "
+                                         f"that differ from its body; the store was edited (run `relgate audit "
+                                         f"verify`)")
+                record = make(int(head[0]) if head else 0, str(head[1]) if head else "")
                 connection.execute(
                     "INSERT INTO relgate_records (stream, seq, id, hash, body) VALUES (%s, %s, %s, %s, %s)",
-                    (stream, record[SEQ], str(record["id"]), record[HASH], json.dumps(record, separators=(",", ":"))),
+                    (stream, record[SEQ], str(record["id"]), record[HASH],
+                     json.dumps(record, separators=(",", ":"), ensure_ascii=False)),
                 )
         except psycopg.Error as exc:
-            raise AuditError(f"{self.where}: append failed: {str(exc).splitlines()[0][:200]}") from None
+            raise AuditError(f"{self.where}: append failed: {_first_line(exc)}") from None
         finally:
             connection.close()
         return record
 
-    def records(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        connection = self._connect()
+    def entries(self) -> Iterator[Entry]:
+        psycopg = _driver()
+        connection = self._connect(create=False)
         try:
             with connection.cursor(name="relgate_records") as cursor:
-                cursor.execute("SELECT position, body FROM relgate_records ORDER BY position")
-                for position, text in cursor:
-                    yield int(position), json.loads(text)
+                cursor.execute("SELECT position, stream, seq, id, hash, body FROM relgate_records ORDER BY position")
+                for position, stream, seq, record_id, digest, text in cursor:
+                    yield Entry(int(position), parse_record(str(text), f"{self.where}: row {position}"),
+                                {STREAM: stream, SEQ: seq, "id": record_id, HASH: digest})
+        except psycopg.Error as exc:
+            raise AuditError(f"{self.where}: cannot read records: {_first_line(exc)}") from None
         finally:
             connection.close()
 
     def get(self, wanted: str) -> dict[str, Any]:
-        connection = self._connect()
+        psycopg = _driver()
+        connection = self._connect(create=False)
         try:
             rows = connection.execute(
                 "SELECT id, body FROM relgate_records WHERE id LIKE %s || '%%'", (wanted,)
             ).fetchall()
+        except psycopg.Error as exc:
+            raise AuditError(f"{self.where}: cannot read records: {_first_line(exc)}") from None
         finally:
             connection.close()
         return pick([(str(r[0]), str(r[1])) for r in rows], wanted, self.where)
+
+
+def _driver() -> Any:
+    """psycopg, or the one line that says how to install it."""
+    try:
+        import psycopg
+    except ImportError:
+        raise AuditError("a postgresql:// audit store needs the PostgreSQL driver: "
+                         "pip install 'relgate[postgres]'") from None
+    return psycopg
+
+
+def _first_line(exc: Exception) -> str:
+    lines = scrub(str(exc)).strip().splitlines()
+    return (lines[0] if lines else type(exc).__name__)[:200]

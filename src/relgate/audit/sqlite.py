@@ -1,15 +1,20 @@
-"""An SQLite audit store: one file, the same chain, appends serialised by SQLite's write lock."""
+"""An SQLite audit store: one file, the same chain, appends serialised by SQLite's write lock.
+
+Readers open the file read-only and never create it or its table: a missing file
+or a dropped table is an error, not an empty store.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from relgate.audit.chain import HASH, SEQ
-from relgate.audit.store import LinkingStore
+from relgate.audit.chain import HASH, SEQ, STREAM
+from relgate.audit.store import Entry, LinkingStore, parse_record
 from relgate.errors import AuditError
 
 SCHEMA = """
@@ -23,6 +28,9 @@ CREATE TABLE IF NOT EXISTS relgate_records (
     UNIQUE (stream, seq)
 )
 """
+# The head as the columns say, and as its body says: an append refuses to chain onto a row edited in one place only.
+HEAD = ("SELECT seq, hash, json_extract(body, '$.relgateseq'), json_extract(body, '$.relgatehash') "
+        "FROM relgate_records WHERE stream = ? ORDER BY seq DESC LIMIT 1")
 
 
 class SqliteStore(LinkingStore):
@@ -31,12 +39,28 @@ class SqliteStore(LinkingStore):
         self.where = f"sqlite:{path}"
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
             connection.execute(SCHEMA)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise AuditError(f"{self.where}: cannot open the audit store: {exc}") from None
+        return connection
+
+    def _read(self) -> sqlite3.Connection:
+        """A read-only connection to an existing store with its table."""
+        if not self.path.is_file():
+            raise AuditError(f"{self.where}: no audit store here (a relative --store is read from the working "
+                             f"directory, a relative audit.store from the config file's folder)")
+        try:
+            connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=60)
+            found = connection.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'relgate_records'").fetchone()
+        except sqlite3.Error as exc:
+            raise AuditError(f"{self.where}: cannot read the audit store: {exc}") from None
+        if not found:
+            connection.close()
+            raise AuditError(f"{self.where}: no relgate_records table (not a relgate store, or the table was dropped)")
         return connection
 
     def _write(self, stream: str, make: Callable[[int, str], dict[str, Any]]) -> dict[str, Any]:
@@ -44,39 +68,46 @@ class SqliteStore(LinkingStore):
         try:
             # BEGIN IMMEDIATE takes the write lock first, so two writers cannot read the same head.
             connection.execute("BEGIN IMMEDIATE")
-            head = connection.execute(
-                "SELECT seq, hash FROM relgate_records WHERE stream = ? ORDER BY seq DESC LIMIT 1", (stream,)
-            ).fetchone()
+            head = connection.execute(HEAD, (stream,)).fetchone()
+            if head and (head[0] != head[2] or head[1] != head[3]):
+                raise AuditError(f"{self.where}: the last record of stream {stream} has seq/hash columns that "
+                                 f"differ from its body; the store was edited (run `relgate audit verify`)")
             record = make(head[0] if head else 0, head[1] if head else "")
             connection.execute(
                 "INSERT INTO relgate_records (stream, seq, id, hash, body) VALUES (?, ?, ?, ?, ?)",
-                (stream, record[SEQ], str(record["id"]), record[HASH], json.dumps(record, separators=(",", ":"))),
+                (stream, record[SEQ], str(record["id"]), record[HASH],
+                 json.dumps(record, separators=(",", ":"), ensure_ascii=False)),
             )
             connection.execute("COMMIT")
         except sqlite3.Error as exc:
-            connection.execute("ROLLBACK") if connection.in_transaction else None
             raise AuditError(f"{self.where}: append failed: {exc}") from None
         finally:
+            if connection.in_transaction:
+                with contextlib.suppress(sqlite3.Error):  # closing the connection rolls back too
+                    connection.execute("ROLLBACK")
             connection.close()
         return record
 
-    def records(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        if not self.path.exists():
-            return
-        connection = self._connect()
+    def entries(self) -> Iterator[Entry]:
+        connection = self._read()
         try:
-            for position, body in connection.execute("SELECT position, body FROM relgate_records ORDER BY position"):
-                yield position, json.loads(body)
-        except (sqlite3.Error, ValueError) as exc:
+            rows = connection.execute("SELECT position, stream, seq, id, hash, body FROM relgate_records "
+                                      "ORDER BY position")
+            for position, stream, seq, record_id, digest, body in rows:
+                yield Entry(position, parse_record(body, f"{self.where}: row {position}"),
+                            {STREAM: stream, SEQ: seq, "id": record_id, HASH: digest})
+        except sqlite3.Error as exc:
             raise AuditError(f"{self.where}: cannot read records: {exc}") from None
         finally:
             connection.close()
 
     def get(self, wanted: str) -> dict[str, Any]:
-        connection = self._connect()
+        connection = self._read()
         try:
             query = "SELECT id, body FROM relgate_records WHERE id LIKE ? || '%'"
             rows = connection.execute(query, (wanted,)).fetchall()
+        except sqlite3.Error as exc:
+            raise AuditError(f"{self.where}: cannot read records: {exc}") from None
         finally:
             connection.close()
         return pick(rows, wanted, self.where)
@@ -86,9 +117,9 @@ def pick(rows: list[tuple[str, str]], wanted: str, where: str) -> dict[str, Any]
     """The record with this id, or the only one whose id starts with it."""
     exact = [body for record_id, body in rows if record_id == wanted]
     if exact:
-        return dict(json.loads(exact[0]))
+        return parse_record(exact[0], f"{where}: record {wanted}")
     if len(rows) == 1:
-        return dict(json.loads(rows[0][1]))
+        return parse_record(rows[0][1], f"{where}: record {rows[0][0]}")
     if not rows:
         raise AuditError(f"{where}: no record with id {wanted!r}")
     raise AuditError(f"{where}: id prefix {wanted!r} matches {len(rows)} records")

@@ -1,16 +1,61 @@
-"""Where audit records live, chosen by URL: `jsonl:PATH` (default), `sqlite:PATH`, `postgresql://…`."""
+"""Where audit records live, chosen by URL: `jsonl:PATH` (default), `sqlite:PATH`, `postgresql://…`.
+
+One path rule for every command: a relative path given as a flag (`--log`,
+`--store`, `--audit-log`) is relative to the working directory; one written in the
+config (`audit.log`, `audit.store`) is relative to the config file's folder.
+"""
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from relgate.audit.chain import STREAM, follow, link
+from relgate.config import DEFAULT_AUDIT_LOG, Config
 from relgate.errors import AuditError
+
+BLANK, TORN = "blank", "torn"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One stored record as its store holds it.
+
+    `columns` are the chain fields a store keeps beside the body (SQL columns), so a
+    verifier can check each against the body at its own record; `defect` marks a
+    stored line that is not a record at all (BLANK, or a TORN final line).
+    """
+
+    position: int
+    record: dict[str, Any]
+    columns: Mapping[str, Any] | None = None
+    defect: str = ""
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
+
+
+def parse_record(text: str | bytes, where: str) -> dict[str, Any]:
+    """A stored record's JSON object; anything else (not UTF-8, not JSON, NaN, not an object) is an AuditError."""
+    try:
+        record = _DECODER.decode(text.decode("utf-8") if isinstance(text, bytes) else text)
+    except UnicodeDecodeError:
+        raise AuditError(f"{where}: unreadable record: not UTF-8") from None
+    except ValueError as exc:
+        raise AuditError(f"{where}: unreadable record: not JSON ({str(exc).split(':')[0]})") from None
+    if not isinstance(record, dict):
+        raise AuditError(f"{where}: unreadable record: a JSON {type(record).__name__}, not an object")
+    return record
 
 
 class AuditStore(Protocol):
@@ -24,13 +69,17 @@ class AuditStore(Protocol):
 
     def adopt(self, record: Mapping[str, Any]) -> dict[str, Any]: ...
 
+    def entries(self) -> Iterator[Entry]: ...
+
     def records(self) -> Iterator[tuple[int, dict[str, Any]]]: ...
 
     def get(self, wanted: str) -> dict[str, Any]: ...
 
 
 class LinkingStore(ABC):
-    """Append and import for a store that only knows how to write one record under its stream lock."""
+    """Append, import and read for a store that writes one record under its stream lock and lists its entries."""
+
+    where: str
 
     def append(self, body: Mapping[str, Any], stream: str, key: Ed25519PrivateKey | None = None) -> dict[str, Any]:
         """Chain, sign and store one new record."""
@@ -40,13 +89,27 @@ class LinkingStore(ABC):
         """Store an already-chained record (an import), keeping its hash and signature."""
         return self._write(str(record.get(STREAM, "")), lambda seq, prev: follow(record, seq, prev))
 
+    def records(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(position, record) for readers; a blank line is passed over, a torn final line is an error."""
+        for entry in self.entries():
+            if entry.defect == BLANK:
+                continue
+            if entry.defect:
+                raise AuditError(f"{self.where}:{entry.position}: torn final record (an append was interrupted); "
+                                 f"run `relgate audit repair` to remove it")
+            yield entry.position, entry.record
+
+    @abstractmethod
+    def entries(self) -> Iterator[Entry]:
+        """Every stored record in order; a store that does not exist is an AuditError, never zero records."""
+
     @abstractmethod
     def _write(self, stream: str, make: Callable[[int, str], dict[str, Any]]) -> dict[str, Any]:
         """Holding the stream's lock, build the record from the head (seq, hash) and store it."""
 
 
 def open_store(url: str | Path, base_dir: Path | None = None) -> AuditStore:
-    """Open a store by URL; a bare path is a JSONL file. Relative paths are relative to `base_dir`."""
+    """Open a store by URL; a bare path is a JSONL file. Relative paths are relative to `base_dir` (else cwd)."""
     text = str(url)
     base = base_dir or Path.cwd()
     if text.startswith(("postgresql://", "postgres://")):
@@ -61,6 +124,22 @@ def open_store(url: str | Path, base_dir: Path | None = None) -> AuditStore:
         text = text[len("jsonl:"):]
     elif ":" in text.split("/", 1)[0] and not Path(text).exists():
         raise AuditError(f"audit store {text!r}: expected jsonl:PATH, sqlite:PATH or postgresql://…")
+    if not text:
+        raise AuditError("audit store: empty path")
     from relgate.audit.jsonl import JsonlStore
 
     return JsonlStore(base / text)
+
+
+def choose_store(*, store: str | None = None, log: str | Path | None = None,
+                 config: Config | None = None) -> AuditStore:
+    """The store a command reads or writes, by the one path rule (flags: cwd; config values: the config's folder)."""
+    if store and log:
+        raise AuditError("give either --store or --log, not both")
+    if store:
+        return open_store(store)
+    if log:
+        return open_store(f"jsonl:{log}")
+    if config is not None:
+        return open_store(config.store_url, config.base_dir)
+    return open_store(f"jsonl:{DEFAULT_AUDIT_LOG}")

@@ -3,8 +3,8 @@
 #   min_pass_rate: 0.98          passed / (passed + failed + errors); skipped left out
 #   min_executed: 1              tests that must have run (passed, failed or errored); default 1,
 #                                so an empty or all-skipped report never passes
-#   max_skipped_ratio: 0.2       skipped / total at most (optional); without it, a report
-#                                with more skipped than executed tests warns
+#   max_skipped_ratio: 0.2       skipped / total at most; default 0.5, so a skip storm
+#                                (1 passed + 500 skipped) never passes
 #   required_suites: ["integration"]
 # A setting that cannot be read denies (tests.invalid_setting) and never loosens the rule.
 package relgate.tests
@@ -66,26 +66,21 @@ deny contains {"msg": msg, "id": "tests.min_executed", "details": details} if {
 	details := {"executed": executed, "min_executed": min_executed, "skipped": input.tests.skipped, "total": input.tests.total}
 }
 
+# Without a setting, more skipped than executed is refused: a suite that mostly did not run
+# proves little, and a team that skips on purpose says so with its own ratio (up to 1).
+max_skipped_ratio := settings.max_skipped_ratio if ratio_setting(settings.max_skipped_ratio)
+
+else := 0.5
+
 deny contains {"msg": msg, "id": "tests.skipped_ratio", "details": details} if {
-	ratio_setting(settings.max_skipped_ratio)
+	cfg
 	input.tests.total > 0
 	ratio := input.tests.skipped / input.tests.total
-	ratio > settings.max_skipped_ratio
+	ratio > max_skipped_ratio
 	msg := sprintf("%d of %d tests were skipped (%v%%), over the maximum of %v%%", [
-		input.tests.skipped, input.tests.total, percent(ratio), percent(settings.max_skipped_ratio),
+		input.tests.skipped, input.tests.total, percent(ratio), percent(max_skipped_ratio),
 	])
-	details := {"skipped": input.tests.skipped, "total": input.tests.total, "skipped_ratio": ratio, "max_skipped_ratio": settings.max_skipped_ratio}
-}
-
-warn contains {"msg": msg, "id": "tests.mostly_skipped", "details": details} if {
-	cfg
-	not "max_skipped_ratio" in object.keys(settings)
-	executed > 0
-	input.tests.skipped > executed
-	msg := sprintf("%d of %d tests were skipped and only %d ran; set tests.max_skipped_ratio to gate on it", [
-		input.tests.skipped, input.tests.total, executed,
-	])
-	details := {"skipped": input.tests.skipped, "executed": executed, "total": input.tests.total}
+	details := {"skipped": input.tests.skipped, "total": input.tests.total, "skipped_ratio": ratio, "max_skipped_ratio": max_skipped_ratio}
 }
 
 deny contains {"msg": msg, "id": "tests.pass_rate", "details": details} if {

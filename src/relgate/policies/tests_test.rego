@@ -81,10 +81,6 @@ else := null
 
 ids(result) := {d.id | some d in result}
 
-warnings(inp, conf) := result if {
-	result := data.relgate.tests.warn with input as inp with data.config as conf
-}
-
 test_an_empty_report_denies_by_default if {
 	ids(denies(counts(0, 0, 0, 0), {"tests": {}})) == {"tests.nothing_ran"}
 }
@@ -96,7 +92,12 @@ test_an_all_skipped_report_denies_by_default if {
 }
 
 test_min_executed_zero_accepts_nothing_ran if {
-	count(denies(counts(0, 0, 0, 5), {"tests": {"min_executed": 0}})) == 0
+	count(denies(counts(0, 0, 0, 0), {"tests": {"min_executed": 0}})) == 0
+	count(denies(counts(0, 0, 0, 5), {"tests": {"min_executed": 0, "max_skipped_ratio": 1}})) == 0
+}
+
+test_min_executed_zero_still_refuses_an_all_skipped_report_by_default if {
+	ids(denies(counts(0, 0, 0, 5), {"tests": {"min_executed": 0}})) == {"tests.skipped_ratio"}
 }
 
 test_fewer_executed_than_the_minimum_denies if {
@@ -110,12 +111,19 @@ test_exactly_the_minimum_executed_passes if {
 	count(denies(counts(99, 1, 0, 0), {"tests": {"min_executed": 100}})) == 0
 }
 
-test_one_passed_and_500_skipped_warns_by_default if {
+test_one_passed_and_500_skipped_denies_by_default if {
 	conf := {"tests": {"min_pass_rate": 0.98}}
-	count(denies(counts(1, 0, 0, 500), conf)) == 0
-	some w in warnings(counts(1, 0, 0, 500), conf)
-	w.id == "tests.mostly_skipped"
-	w.details == {"skipped": 500, "executed": 1, "total": 501}
+	some d in denies(counts(1, 0, 0, 500), conf)
+	d.id == "tests.skipped_ratio"
+	d.details == {"skipped": 500, "total": 501, "skipped_ratio": 500 / 501, "max_skipped_ratio": 0.5}
+}
+
+test_half_skipped_passes_by_default if {
+	count(denies(counts(5, 0, 0, 5), {"tests": {}})) == 0
+}
+
+test_mostly_skipped_passes_when_the_team_allows_it if {
+	count(denies(counts(1, 0, 0, 500), {"tests": {"max_skipped_ratio": 1}})) == 0
 }
 
 test_one_passed_and_500_skipped_denies_with_max_skipped_ratio if {
@@ -125,15 +133,14 @@ test_one_passed_and_500_skipped_denies_with_max_skipped_ratio if {
 	d.details.skipped == 500
 	d.details.max_skipped_ratio == 0.2
 	d.msg == "500 of 501 tests were skipped (99.8%), over the maximum of 20%"
-	count(warnings(counts(1, 0, 0, 500), conf)) == 0
 }
 
 test_skipped_ratio_at_the_maximum_passes if {
 	count(denies(counts(8, 0, 0, 2), {"tests": {"max_skipped_ratio": 0.2}})) == 0
 }
 
-test_a_few_skipped_do_not_warn if {
-	count(warnings(counts(90, 0, 0, 10), {"tests": {}})) == 0
+test_a_few_skipped_pass if {
+	count(denies(counts(90, 0, 0, 10), {"tests": {}})) == 0
 }
 
 # --- settings that cannot be read -------------------------------------------------------------
