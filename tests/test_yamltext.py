@@ -10,7 +10,7 @@ import yaml
 
 from relgate.errors import SourceError
 from relgate.sources.file import read_document
-from relgate.yamltext import CONFIG_LIMITS, YamlLimits, YamlStrictError, load_yaml
+from relgate.yamltext import CONFIG_LIMITS, PURE_PYTHON_LOADER, YamlLimits, YamlStrictError, load_yaml
 
 # About 340 bytes that name 9**9 (387 million) strings once every alias is copied out.
 ALIAS_BOMB = "".join(
@@ -87,3 +87,21 @@ def test_a_facts_file_with_a_duplicate_key_names_file_and_line(tmp_path: Path) -
     facts.write_text("approvals: []\nowner: lee\napprovals:\n  - {user: lee, state: APPROVED}\n")
     with pytest.raises(SourceError, match=r"change\.yaml:3:1: not valid YAML: duplicate key 'approvals'"):
         read_document(facts)
+
+
+def test_the_pure_python_parser_refuses_the_same_documents() -> None:
+    """Without libyaml the loader falls back to PyYAML's own parser, with the same rules."""
+    assert not any(base.__name__ == "CParser" for base in PURE_PYTHON_LOADER.__mro__)
+    for text, problem in [("a: 1\na: 2\n", "duplicate key 'a'"), (ALIAS_BOMB, "expands to more than"),
+                          ("[" * 100 + "]" * 100, "nested deeper than 64 levels"), ("a: &l [*l]", "refers to")]:
+        with pytest.raises(YamlStrictError, match=problem):
+            load_yaml(text, CONFIG_LIMITS, PURE_PYTHON_LOADER)
+    assert load_yaml("t: 2026-01-01T00:00:00Z\n", loader_class=PURE_PYTHON_LOADER) == {"t": "2026-01-01T00:00:00Z"}
+
+
+def test_aliases_cannot_stack_nesting_beyond_the_limit() -> None:
+    """Each anchor nests 60 levels and holds the previous one: fine alone, 6,000 levels expanded."""
+    lines = ["a0: &a0 1"]
+    for index in range(1, 100):
+        lines.append(f"a{index}: &a{index} " + "[" * 60 + f"*a{index - 1}" + "]" * 60)
+    assert "nested deeper than 64 levels once aliases are expanded" in str(refusal("\n".join(lines)))

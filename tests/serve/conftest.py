@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import glob
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.audit.conftest import throwaway_cluster
-from tests.serve.standins import GithubStandIn, app_key, github_stand_in
+from tests.serve.consoledata import seed
+from tests.serve.standins import GithubStandIn, Server, app_key, github_stand_in, running_server, serve_env
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +31,15 @@ def serve_postgres() -> Iterator[str]:
         pytest.fail("PostgreSQL server binaries missing: run scripts/test.sh, which installs Debian's package")
     with throwaway_cluster() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def console_data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One seeded store for the console's HTTP and browser tests."""
+    return seed(tmp_path_factory.mktemp("console"))
+
+
+@pytest.fixture(scope="session")
+def console_server(console_data: dict[str, Any]) -> Iterator[Server]:
+    with running_server(console_data["config"], serve_env(None, None)) as running:
+        yield running

@@ -61,8 +61,9 @@ def app_key() -> tuple[str, rsa.RSAPublicKey]:
     return pem, key.public_key()
 
 
-def gate_dir(directory: Path, *, store: str | None = None, ok: bool = False, **serve: Any) -> Path:
-    """A gate whose verdict follows facts.json (`ok`), with a serve section; returns the config path."""
+def gate_dir(directory: Path, *, store: str | None = None, ok: bool = False, top: dict[str, Any] | None = None,
+             **serve: Any) -> Path:
+    """A gate whose verdict follows facts.json (`ok`), with a serve section (and `top` config keys)."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "policies").mkdir(exist_ok=True)
     (directory / "policies" / "facts.rego").write_text(POLICY)
@@ -70,7 +71,7 @@ def gate_dir(directory: Path, *, store: str | None = None, ok: bool = False, **s
     audit: dict[str, Any] = {"store": store} if store else {"log": ".relgate/audit.jsonl"}
     doc = {"version": 1, "service": "checkout", "environment": "production", "policies": ["policies"],
            "sources": [{"type": "file", "name": "facts", "path": "facts.json", "key": "facts"}],
-           "audit": audit, "serve": {"public_url": "https://relgate.example.com", **serve}}
+           "audit": audit, "serve": {"public_url": "https://relgate.example.com", **serve}, **(top or {})}
     path = directory / "relgate.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     return path

@@ -101,3 +101,20 @@ def test_an_unlisted_repository_is_rejected(
     assert d.process_next() == DONE
     review = next(r for r in github.reviews if r["run_id"] == 8008)
     assert review["state"] == "rejected" and "not listed under serve\\.github\\.services" in review["comment"]
+
+
+def test_a_store_outage_is_decided_again_before_github_hears_rejected(
+        tmp_path: Path, github: GithubStandIn, app_pem: tuple[str, rsa.RSAPublicKey]) -> None:
+    d = dispatcher(tmp_path, github, app_pem[0])
+    blocker = tmp_path / ".relgate"
+    blocker.write_text("not a folder")  # the JSONL store cannot be created: nothing can be recorded
+    delivery = offer(d, 9009)
+    assert d.process_next() is None
+    job = d.ledger.get(delivery)
+    assert job is not None and (job.state, job.attempts) == (PENDING, 1) and job.audit_id is None
+    assert not [r for r in github.reviews if r["run_id"] == 9009]
+    blocker.unlink()
+    make_due(d, delivery)
+    assert d.process_next() == DONE
+    review = next(r for r in github.reviews if r["run_id"] == 9009)
+    assert review["state"] == "rejected" and len(decisions(tmp_path)) == 1  # facts are not ok: a real deny

@@ -8,6 +8,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Mapping
 
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -15,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from relgate.config import load_config
-from relgate.serve import api, flagger, github_endpoint, health, openapi
+from relgate.serve import api, console, console_indexes, flagger, github_endpoint, health, openapi
 from relgate.serve.dispatcher import Dispatcher
 from relgate.serve.github_app import GithubApp
 from relgate.serve.ledger import Ledger
@@ -49,6 +50,8 @@ def create_app(config_path: str, env: Mapping[str, str] | None = None) -> Starle
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runner = asyncio.get_running_loop().create_task(service.dispatcher.run())
+        indexes = asyncio.get_running_loop().create_task(anyio.to_thread.run_sync(console_indexes.prepare,
+                                                                                   service.config))
         try:
             yield
         finally:
@@ -56,6 +59,8 @@ def create_app(config_path: str, env: Mapping[str, str] | None = None) -> Starle
             runner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await runner
+            if not indexes.done():
+                indexes.cancel()
 
     routes = [
         Route("/healthz", health.healthz),
@@ -67,6 +72,15 @@ def create_app(config_path: str, env: Mapping[str, str] | None = None) -> Starle
         Route("/v1/gate", api.gate),
         Route("/v1/check", api.check, methods=["POST"]),
         Route("/v1/decisions/{id}", api.decision),
+        Route("/", console.home),
+        Route("/console.css", console.stylesheet),
+        Route("/login", console.login, methods=["GET", "POST"]),
+        Route("/logout", console.logout, methods=["POST"]),
+        Route("/decisions", console.decisions),
+        Route("/decisions/{id}", console.decision),
+        Route("/decisions/{id}/raw", console.raw),
+        Route("/reports", console.reports),
+        Route("/verify", console.verify_page),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: _http_error})
     app.state.service = service

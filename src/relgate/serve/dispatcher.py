@@ -40,6 +40,7 @@ from relgate.serve.settings import ServeSettings
 log = logging.getLogger("relgate.serve")
 
 LEASE_SECONDS = 300.0
+UNRECORDED_RETRIES = 3  # an error with no audit record is decided again this often before GitHub hears "rejected"
 FIRST_RETRY, LAST_RETRY = 5.0, 600.0
 
 
@@ -154,6 +155,15 @@ class Dispatcher:
                 event_file.flush()
                 ask = gate_ask(request, service, event_file.name, token, self.settings.github_api_url)
                 answer = self._gate(self.settings, ask)
+        if answer.retryable and job.attempts < UNRECORDED_RETRIES:
+            # Nothing was recorded (the store or the config could not be used): try again shortly
+            # rather than reject a deployment on what may be a passing outage.
+            wait = FIRST_RETRY * 2 ** job.attempts
+            log.warning("delivery %s: the gate could not decide and record (%s); deciding again in %.0f s",
+                        job.delivery, "; ".join(answer.reasons(limit=2)), wait)
+            self.ledger.retry(job, self.owner, "; ".join(answer.reasons(limit=3)), time.time() + wait, time.time(),
+                              give_up=False)
+            return None
         review = review_for(request, answer, self.settings.public_url)
         stored = review_json(review, request.installation_id)
         if not self.ledger.decided(job, self.owner, answer.audit_id, answer.verdict, stored, time.time(),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from relgate.api import check_run
-from relgate.errors import RelgateError, describe
+from relgate.errors import AuditError, RelgateError, describe
 from relgate.redact import scrub
 from relgate.serve import metrics
 from relgate.serve.settings import ServeSettings
@@ -45,6 +45,7 @@ class GateAnswer:
     passes: bool
     decision: Mapping[str, Any]
     audit_id: str | None
+    retryable: bool = False  # nothing decided because the store (or relgate itself) failed: worth another try
 
     def reasons(self, limit: int = 20) -> list[str]:
         """Why, in one line each: errors first, then the enforced violations."""
@@ -76,10 +77,10 @@ def run_gate(settings: ServeSettings, ask: GateAsk) -> GateAnswer:
         run = check_run(settings.config_path, env=env, service=ask.service, environment=ask.environment,
                         change=dict(ask.change), **overrides)
     except RelgateError as exc:
-        return _error(ask, scrub(str(exc)))
+        return _error(ask, scrub(str(exc)), retryable=isinstance(exc, AuditError))
     except Exception as exc:  # a bug must still answer "error", never leave a platform waiting
         log.exception("gate run failed unexpectedly (%s)", ask.endpoint)
-        return _error(ask, f"internal error (the gate did not decide): {scrub(describe(exc))}")
+        return _error(ask, f"internal error (the gate did not decide): {scrub(describe(exc))}", retryable=True)
     decision = run.decision.to_json()
     metrics.observe_run(ask.endpoint, decision, run.context, run.record)
     for note in run.notes:
@@ -87,9 +88,9 @@ def run_gate(settings: ServeSettings, ask: GateAsk) -> GateAnswer:
     return GateAnswer(run.decision.verdict.value, run.decision.exit_code == 0, decision, run.decision.audit_id)
 
 
-def _error(ask: GateAsk, message: str) -> GateAnswer:
+def _error(ask: GateAsk, message: str, retryable: bool) -> GateAnswer:
     log.error("gate run for %s could not decide: %s", ask.endpoint, message)
     decision = {"decision": "error", "errors": [message], "violations": [], "warnings": [],
                 "service": ask.service or "", "environment": ask.environment or ""}
     metrics.observe_run(ask.endpoint, decision, {}, None)
-    return GateAnswer("error", False, decision, None)
+    return GateAnswer("error", False, decision, None, retryable)

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from relgate.audit.chain import load_public_key
 from relgate.config import Config, load_config, parse_duration
 from relgate.errors import ConfigError
 from relgate.redact import remember
@@ -37,6 +39,11 @@ SCHEMA: dict[str, Any] = {
         "trusted_proxies": {"type": "array", "items": _NAME},
         "proxy_user_header": _NAME,
         "callback_give_up_after": _NAME,
+        "console": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"checkpoints": _NAME, "public_key": _NAME},
+        },
         "github": {
             "type": "object",
             "additionalProperties": False,
@@ -95,6 +102,8 @@ class ServeSettings:
     app_key: str | None = field(default=None, repr=False)
     console_token: str | None = field(default=None, repr=False)
     flagger_token: str | None = field(default=None, repr=False)
+    console_checkpoints: Path | None = None
+    console_public_key: Ed25519PublicKey | None = None
 
     @property
     def github_app_ready(self) -> bool:
@@ -159,6 +168,10 @@ def settings_from(config: Config, env: Mapping[str, str]) -> ServeSettings:
     if app_id is not None and not app_id.isdigit() and not app_id.startswith("Iv"):
         raise ConfigError(f"{APP_ID}: expected the App's numeric id or its client id (Iv…), got {app_id!r}")
     webhook_secret = secret(env, WEBHOOK_SECRET)
+    console = section.get("console", {})
+    checkpoints = config.base_dir / console["checkpoints"] if "checkpoints" in console else None
+    public_key = load_public_key(str(config.base_dir / console["public_key"]), "serve.console.public_key") \
+        if "public_key" in console else None
     return ServeSettings(
         config_path=config.path,
         queue_url=_queue_url(section, config),
@@ -175,6 +188,8 @@ def settings_from(config: Config, env: Mapping[str, str]) -> ServeSettings:
         app_key=_app_key(env),
         console_token=secret(env, CONSOLE_TOKEN),
         flagger_token=secret(env, FLAGGER_TOKEN),
+        console_checkpoints=checkpoints,
+        console_public_key=public_key,
     )
 
 
