@@ -124,7 +124,7 @@ def parse_outputs(outputs: Sequence[str], as_json: bool = False) -> list[tuple[s
 def _emit(decision: Decision, outputs: list[tuple[str, str]], color: str = "auto") -> None:
     """Write the requested formats; the text verdict goes to stdout unless stdout is taken."""
     stdout_taken = any(path == "-" for _, path in outputs)
-    stream = click.get_text_stream("stderr" if stdout_taken else "stdout")
+    stream = sys.stderr if stdout_taken else sys.stdout
     colour = use_colour(color, stream, os.environ)
     click.echo(render("text", decision, colour=colour), nl=False, err=stdout_taken, color=colour)
     write_outputs(decision, outputs)

@@ -219,19 +219,25 @@ def audit_show(config_path: str | None, log_path: str | None, store_url: str | N
 @click.option("--service", help="Only this service.")
 @click.option("--environment", help="Only this environment.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
+@click.option("--incidents", "incident_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="Production incidents: a facts file (YAML/JSON) or CDEvents incident.* events. Repeatable.")
 def audit_report(config_path: str | None, log_path: str | None, store_url: str | None, since: str | None,
-                 service: str | None, environment: str | None, fmt: str) -> None:
-    """Value-stream numbers: pass rate, time blocked, approval wait, lead time, deploy frequency.
+                 service: str | None, environment: str | None, fmt: str, incident_files: tuple[str, ...]) -> None:
+    """The auditor's report: per stream, blocked runs and why, overrides and waivers, and DORA's four keys
+    (deploy frequency, lead time, change failure rate, time to restore) next to time blocked and approval wait.
 
-    Example: relgate audit report --since 30d --environment production --format html > gate-report.html
+    Example: relgate audit report --since 30d --incidents incidents.yaml --format html > gate-report.html
     """
     from relgate.cli_time import since_ns
+    from relgate.incidents import read_incidents
     from relgate.report import build_report
     from relgate.report_html import render_html, render_text
 
     def body() -> int:
+        incidents = [i for path in incident_files for i in read_incidents(Path(path))]
         records = (record for _, record in store_for(config_path, log_path, store_url).records())
-        report = build_report(records, since_ns=since_ns(since), service=service, environment=environment)
+        report = build_report(records, since_ns=since_ns(since), service=service, environment=environment,
+                              incidents=incidents)
         if fmt == "json":
             click.echo(json_text(report))
         else:
