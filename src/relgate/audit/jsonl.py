@@ -12,7 +12,6 @@ which `relgate audit repair` removes.
 from __future__ import annotations
 
 import errno
-import fcntl
 import json
 import os
 import stat
@@ -24,6 +23,7 @@ from typing import Any
 from relgate.audit.chain import HASH, SEQ, STREAM
 from relgate.audit.store import BLANK, TORN, Entry, LinkingStore, parse_record
 from relgate.errors import AuditError
+from relgate.portable import OPEN_FLAGS, datasync, lock_exclusive, pread
 
 
 def reason(exc: OSError) -> str:
@@ -72,13 +72,13 @@ class JsonlStore(LinkingStore):
         """The log open for appending and reading, exclusively locked (the lock is on the file, not its name)."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | OPEN_FLAGS, 0o644)
         except OSError as exc:
             raise AuditError(f"{self.path}: cannot open the audit log for appending: {reason(exc)}") from None
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise AuditError(f"{self.path}: the audit log is not a regular file")
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            lock_exclusive(fd)
             yield fd
         finally:
             os.close(fd)
@@ -102,8 +102,8 @@ class JsonlStore(LinkingStore):
                 if step <= 0:
                     raise OSError(errno.EIO, f"only {written} of {len(line)} bytes could be written")
                 written += step
-            os.fdatasync(fd)
-            if os.pread(fd, len(line), size) != line:
+            datasync(fd)
+            if pread(fd, len(line), size) != line:
                 raise OSError(errno.EIO, "the bytes read back differ from those written")
         except BaseException as exc:
             outcome = self.cut_back(fd, size)
@@ -128,14 +128,14 @@ class JsonlStore(LinkingStore):
         """
         if size == 0:
             return 0, ""
-        if os.pread(fd, 1, size - 1) != b"\n":
+        if pread(fd, 1, size - 1) != b"\n":
             raise AuditError(f"{self.path}:{_line_count(fd, size) + 1}: torn final record (an append was interrupted); "
                              f"`relgate audit repair` removes it")
         tail, position = b"", size
         while position > 0:
             step = min(1 << 14, position)
             position -= step
-            tail = os.pread(fd, step, position) + tail
+            tail = pread(fd, step, position) + tail
             parts = tail.split(b"\n")
             complete = parts if position == 0 else parts[1:]
             for raw in reversed(complete):
@@ -154,7 +154,7 @@ class JsonlStore(LinkingStore):
 def _line_count(fd: int, size: int) -> int:
     count = position = 0
     while position < size:
-        chunk = os.pread(fd, 1 << 20, position)
+        chunk = pread(fd, 1 << 20, position)
         if not chunk:
             break
         count += chunk.count(b"\n")
