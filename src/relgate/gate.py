@@ -153,9 +153,12 @@ def evaluate(
         _require_participation(config)
         engine = make_engine(engine_name, config.opa,
                              engine_options(config.evaluation, config.packages, str(config.path)))
-        report = engine.load(policies, {"config": dict(config.data), "waivers": book.policy_data()})
-        outcomes = engine.evaluate(context) + _load_warnings(report)
-        digest = engine.provenance() or digest
+        try:
+            report = engine.load(policies, {"config": dict(config.data), "waivers": book.policy_data()})
+            outcomes = engine.evaluate(context) + _load_warnings(report)
+            digest = engine.provenance() or digest
+        finally:
+            engine.close()
         if not outcomes:
             errors.append("no relgate.* policy package defines deny or warn")
     except RelgateError as exc:

@@ -147,3 +147,22 @@ def test_a_deadline_out_of_range_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match=r"evaluation\.timeout"):
         engine_options({"timeout": "0s"})
     assert engine_options({"timeout": "250ms"}).timeout_s == 0.25
+
+
+TEMPLATE = 'package relgate.t\nimport rego.v1\n\ndeny contains $"{input.n} findings" if input.n > 1\n'
+
+
+def test_syntax_only_opa_reads_is_checked_through_opas_own_parse() -> None:
+    """Template strings (OPA v1.20): regorus cannot parse them; engine opa runs them, checked all the same."""
+    with pytest.raises(PolicyError, match=r"^t\.rego:4:\d+: "):
+        make_engine("regorus").load(PolicySet((PolicyModule("t.rego", TEMPLATE),)), {})
+    engine = make_engine("opa")
+    engine.load(PolicySet((PolicyModule("t.rego", TEMPLATE),)), {})
+    (outcome,) = engine.evaluate({"n": 3})
+    assert outcome.deny == ("3 findings",)
+    calling = TEMPLATE.replace("{input.n} findings", '{http.send({"url": input.u}).status_code}')
+    with pytest.raises(PolicyError, match=r"^t\.rego: http\.send is not allowed in a gate policy"):
+        make_engine("opa").load(PolicySet((PolicyModule("t.rego", calling),)), {})
+    boolean = TEMPLATE + 'warn if $"{input.n}" == "2"\n'
+    with pytest.raises(PolicyError, match=r"^t\.rego: package relgate\.t: warn is a boolean"):
+        make_engine("opa").load(PolicySet((PolicyModule("t.rego", boolean),)), {})

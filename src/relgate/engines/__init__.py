@@ -12,12 +12,27 @@ ENGINE_NAMES = ("regorus", "opa", "opa-server", "opa-cli")
 EMBEDDED_ENGINES = ("regorus", "opa")
 
 
-def make_engine(name: str, settings: Mapping[str, Any] | None = None, options: EngineOptions | None = None) -> Engine:
-    """Build the named engine (`settings` is the config's `opa:` block); an unknown name is a config error."""
-    engine = _construct(name, settings)
-    if options is not None:
+def make_engine(
+    name: str,
+    settings: Mapping[str, Any] | None = None,
+    options: EngineOptions | None = None,
+    *,
+    isolated: bool | None = None,
+) -> Engine:
+    """Build the named engine (`settings` is the config's `opa:` block); an unknown name is a config error.
+
+    An embedded engine runs in a worker process under the options' deadline (unless `isolated=False`),
+    so a crash or a runaway evaluation is an EngineError here. opa-server and opa-cli already run
+    out of process, under their own timeouts.
+    """
+    engine = _construct(name, settings)  # a missing binary, package or bad setting fails here, at once
+    options = options or EngineOptions()
+    if not (name in EMBEDDED_ENGINES if isolated is None else isolated):
         engine.options = options
-    return engine
+        return engine
+    from relgate.engines.isolated import IsolatedEngine
+
+    return IsolatedEngine(name, settings or {}, options)
 
 
 def _construct(name: str, settings: Mapping[str, Any] | None) -> Engine:

@@ -94,6 +94,8 @@ def builtin_uses(facts: Iterable[ModuleFacts]) -> tuple[BuiltinUse, ...]:
             first = call.name.split(".", 1)[0]
             if call.name in own or first in ("data", "input") or first in module.aliases or call.name not in known:
                 continue
+            if "infix" in known[call.name] or first == "internal":
+                continue  # an operator (`>`, `in`, `:=`), spelled as a call in OPA's own AST
             places.setdefault(call.name, []).append(call.where)
     return tuple(BuiltinUse(name, tuple(where)) for name, where in sorted(places.items()))
 
@@ -114,8 +116,11 @@ def check_builtins(uses: Iterable[BuiltinUse], engine: str, *, pins_time: bool,
 
 
 def _place(problem: tuple[str, str]) -> tuple[str, int, int]:
-    path, line, col = problem[0].rsplit(":", 2)
-    return path, int(line), int(col)
+    """`file:line:col` sorts by position; a bare `file` (OPA's AST has no lines) sorts first in its file."""
+    parts = problem[0].rsplit(":", 2)
+    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+        return parts[0], int(parts[1]), int(parts[2])
+    return problem[0], 0, 0
 
 
 def _refusal(name: str, engine: str, pins_time: bool, allowed: frozenset[str], refused: frozenset[str],

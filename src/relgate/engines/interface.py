@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
+    from relgate.engines.rego_ast import ModuleFacts
     from relgate.engines.results import ResultRule
 
 from relgate.errors import EngineError
@@ -101,10 +102,9 @@ class Engine(ABC):
         compile raises PolicyError naming `file:line`.
         """
         from relgate.engines.capabilities import builtin_uses, check_builtins
-        from relgate.engines.rego_ast import module_facts
         from relgate.engines.results import gate_packages
 
-        facts = module_facts(policies)
+        facts = self.inspect(policies)
         uses = builtin_uses(facts)
         check_builtins(uses, self.name, pins_time=self.pins_time, allowed=self.options.allow_builtins)
         found = gate_packages(facts, self.options.packages)
@@ -115,6 +115,12 @@ class Engine(ABC):
             f"(or list it under `packages:` in the config)" for name in found.ignored
         )
         return LoadReport(tuple(u.name for u in uses), found.names, warnings)
+
+    def inspect(self, policies: PolicySet) -> tuple[ModuleFacts, ...]:
+        """Each module's package, rule heads and calls, from a real parse (regorus's, v0 or v1)."""
+        from relgate.engines.rego_ast import module_facts
+
+        return module_facts(policies)
 
     @abstractmethod
     def compile(self, policies: PolicySet, data: Mapping[str, Any]) -> None:
@@ -134,6 +140,9 @@ class Engine(ABC):
     def query_with_prints(self, query: str, input_doc: Mapping[str, Any] | None) -> tuple[Any, tuple[str, ...]]:
         """Evaluate as `query` does, and return what its print() calls wrote (`file:row: message`)."""
         return self.query(query, input_doc), ()
+
+    def close(self) -> None:  # noqa: B027 - most engines hold nothing to release
+        """Release what the engine holds (a worker process, a native engine); it cannot be used after."""
 
     def provenance(self) -> str | None:
         """What decided, when it was not the policy files relgate loaded (e.g. an OPA's bundles)."""

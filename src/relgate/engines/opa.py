@@ -12,7 +12,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from relgate.engines.interface import Engine, LineCoverage, PolicySet
+from relgate.engines.interface import Engine, LineCoverage, PolicyModule, PolicySet
+from relgate.engines.opa_ast import facts_from_opa_ast
+from relgate.engines.rego_ast import ModuleFacts, module_facts
 from relgate.engines.v0 import as_v1
 from relgate.errors import EngineError, PolicyError
 
@@ -20,7 +22,7 @@ INSTALL = "python -m pip install --no-deps --ignore-requires-python opa-golib-py
 OPA_VERSION = "v1.20.2"
 CLOCK = "relgate.clock_ns"
 _RESULT = "relgate_result__"
-_PREFIX = re.compile(r"^(?:bundle activation failed: )?(?:\d+ errors? occurred: )?")
+_PREFIX = re.compile(r"^(?:bundle activation failed: )?(?:\d+ errors? occurred:\s*)?")
 
 
 def describe_error(message: str) -> str:
@@ -46,6 +48,21 @@ class OpaEngine(Engine):
         self._now: int | None = None
         self.prints: list[str] = []
 
+    def inspect(self, policies: PolicySet) -> tuple[ModuleFacts, ...]:
+        """regorus's parse where it can; OPA's own for syntax only OPA reads (template strings)."""
+        return module_facts(policies, fallback=self._opa_facts)
+
+    def _opa_facts(self, module: PolicyModule) -> ModuleFacts:
+        engine = self._bindings()
+        try:
+            rows = engine.eval_query("ast := rego.parse_module(input.path, input.text)",
+                                     {"path": module.path, "text": module.text})
+        except self._error as exc:  # OPA's own parse error, without the call that carried it
+            raise PolicyError(describe_error(exc.message.rsplit("rego.parse_module: ", 1)[-1])) from None
+        finally:
+            engine.close()
+        return facts_from_opa_ast(module.path, rows[0]["ast"])
+
     def compile(self, policies: PolicySet, data: Mapping[str, Any]) -> None:
         policies = as_v1(policies)
         engine = self._bindings()
@@ -61,6 +78,11 @@ class OpaEngine(Engine):
         except self._error as exc:
             raise PolicyError(describe_error(exc.message)) from None
         self._engine = engine
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
 
     def _clock(self) -> int:
         if self._now is None:

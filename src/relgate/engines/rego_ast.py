@@ -9,7 +9,7 @@ parses Rego v0 and v1 and reports spans, so one parser serves every engine.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,7 +71,25 @@ def parse_module_asts(policies: PolicySet) -> list[dict[str, Any]]:
     return asts
 
 
-def module_facts(policies: PolicySet) -> tuple[ModuleFacts, ...]:
+def module_facts(
+    policies: PolicySet, fallback: Callable[[PolicyModule], ModuleFacts] | None = None
+) -> tuple[ModuleFacts, ...]:
+    """The facts of every module; with `fallback`, a module regorus cannot parse is read by it instead."""
+    try:
+        return _all_facts(policies)
+    except PolicyError:
+        if fallback is None:
+            raise
+    facts: list[ModuleFacts] = []
+    for module in policies.modules:
+        try:
+            facts.extend(_all_facts(PolicySet((module,))))
+        except PolicyError:
+            facts.append(fallback(module))
+    return tuple(facts)
+
+
+def _all_facts(policies: PolicySet) -> tuple[ModuleFacts, ...]:
     by_path = {m.path: m for m in policies.modules}
     return tuple(_facts(by_path[str(entry["source"]["file"])], entry["ast"])
                  for entry in parse_module_asts(policies) if str(entry["source"]["file"]) in by_path)

@@ -100,10 +100,7 @@ def test_regorus_matches_opa(case: Case) -> None:
 
 
 # Where relgate's `opa` engine is not OPA itself, and why (each is a relgate issue to fix, not a corpus gap).
-OPA_ENGINE_DEVIATIONS = {
-    "interpolation/template_string": "relgate reads every policy with regorus's parser before any engine runs it, "
-                                     "so OPA v1 syntax regorus cannot parse is refused on engine opa too",
-}
+OPA_ENGINE_DEVIATIONS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=lambda c: c.id)

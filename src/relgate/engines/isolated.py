@@ -1,0 +1,138 @@
+"""The Engine interface answered by an engine in a worker process (worker.py), under a deadline.
+
+Every call is one request. When the worker is lost (a crash, or stopped at the
+deadline) the call raises EngineError naming what happened; the next call
+starts a new worker and loads the same policies again, so one runaway policy
+test does not end a whole `relgate policy test` run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any, ClassVar
+
+from relgate.engines.interface import (
+    Engine,
+    EngineOptions,
+    LineCoverage,
+    LoadReport,
+    PolicyModule,
+    PolicySet,
+    RuleOutcome,
+)
+from relgate.engines.worker import WorkerGone, WorkerProcess
+from relgate.errors import EngineError
+
+LOAD_TIMEOUT_S = 60.0
+
+
+class IsolatedEngine(Engine):
+    name: ClassVar[str] = "isolated"
+
+    def __init__(self, engine_name: str, settings: Mapping[str, Any], options: EngineOptions) -> None:
+        self.engine_name = engine_name
+        self.options = options
+        self._setup = {"name": engine_name, "settings": dict(settings),
+                       "allow_builtins": sorted(options.allow_builtins), "packages": list(options.packages),
+                       "timeout_s": options.timeout_s}
+        self._worker: WorkerProcess | None = None
+        self._loaded: dict[str, Any] | None = None
+        self._lock = threading.Lock()
+
+    def load(self, policies: PolicySet, data: Mapping[str, Any]) -> LoadReport:
+        request = {"op": "load", "policies": [asdict(m) for m in policies.modules], "data": dict(data)}
+        self._loaded = None
+        report = self._call(request)
+        self._loaded = request
+        return LoadReport(tuple(report["builtins"]), tuple(report["packages"]), tuple(report["warnings"]))
+
+    def compile(self, policies: PolicySet, data: Mapping[str, Any]) -> None:
+        raise EngineError("an isolated engine compiles in its worker: call load()")
+
+    def query(self, query: str, input_doc: Mapping[str, Any] | None, now_ns: int | None = None) -> Any:
+        return self._call({"op": "query", "query": query, "input": _plain(input_doc), "now_ns": now_ns})
+
+    def query_with_coverage(self, query: str, input_doc: Mapping[str, Any] | None) -> tuple[Any, LineCoverage]:
+        reply = self._call({"op": "query_with_coverage", "query": query, "input": _plain(input_doc)})
+        return reply["value"], LineCoverage(
+            {path: frozenset(rows) for path, rows in reply["covered"].items()},
+            {path: frozenset(rows) for path, rows in reply["not_covered"].items()},
+        )
+
+    def query_with_prints(self, query: str, input_doc: Mapping[str, Any] | None) -> tuple[Any, tuple[str, ...]]:
+        value, prints = self._call({"op": "query_with_prints", "query": query, "input": _plain(input_doc)})
+        return value, tuple(prints)
+
+    def provenance(self) -> str | None:
+        value = self._call({"op": "provenance"})
+        return str(value) if value is not None else None
+
+    def evaluate(self, input_doc: Mapping[str, Any]) -> tuple[RuleOutcome, ...]:
+        outcomes = self._call({"op": "evaluate", "input": dict(input_doc)})
+        return tuple(RuleOutcome(o["package"], tuple(o["deny"]), tuple(o["warn"])) for o in outcomes)
+
+    def _call(self, request: dict[str, Any]) -> Any:
+        with self._lock:
+            try:
+                worker = self._worker
+                if worker is None:
+                    worker = self._worker = WorkerProcess(self._setup)
+                    if self._loaded is not None and request["op"] != "load":
+                        worker.call(self._loaded, self._load_timeout)
+                return worker.call(request, self._load_timeout if request["op"] == "load" else self.options.timeout_s)
+            except WorkerGone as gone:
+                self._worker = None
+                raise EngineError(f"engine {self.engine_name} {gone.reason}") from None
+
+    @property
+    def _load_timeout(self) -> float:
+        """Parsing and compiling a large policy set may take longer than one evaluation; it cannot run away."""
+        return max(self.options.timeout_s, LOAD_TIMEOUT_S)
+
+    def close(self) -> None:
+        """End the worker process (it also ends by itself when this process exits)."""
+        with self._lock:
+            worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.close()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # at interpreter shutdown the worker sees EOF and ends by itself
+            self.close()
+
+
+def _plain(input_doc: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return dict(input_doc) if input_doc is not None else None
+
+
+def build_engine(setup: Mapping[str, Any]) -> Engine:
+    """In the worker: the real engine, with the options the parent was given."""
+    from relgate.engines import make_engine
+
+    options = EngineOptions(frozenset(setup["allow_builtins"]), tuple(setup["packages"]), float(setup["timeout_s"]))
+    return make_engine(str(setup["name"]), setup["settings"], options, isolated=False)
+
+
+def handle(engine: Engine, request: Mapping[str, Any]) -> Any:
+    """In the worker: answer one request with plain JSON values."""
+    op = request["op"]
+    if op == "load":
+        modules = tuple(PolicyModule(**m) for m in request["policies"])
+        return asdict(engine.load(PolicySet(modules), request["data"]))
+    if op == "evaluate":
+        return [asdict(o) for o in engine.evaluate(request["input"])]
+    if op == "query":
+        return engine.query(request["query"], request["input"], request.get("now_ns"))
+    if op == "query_with_coverage":
+        value, lines = engine.query_with_coverage(request["query"], request["input"])
+        return {"value": value, "covered": {p: sorted(r) for p, r in lines.covered.items()},
+                "not_covered": {p: sorted(r) for p, r in lines.not_covered.items()}}
+    if op == "query_with_prints":
+        value, prints = engine.query_with_prints(request["query"], request["input"])
+        return [value, list(prints)]
+    if op == "provenance":
+        return engine.provenance()
+    raise EngineError(f"engine worker: unknown request {op!r}")
