@@ -34,7 +34,13 @@ def records(config: Path) -> list[dict[str, Any]]:
 def test_quickstart_denies_with_one_line_per_violation(quickstart: Path) -> None:
     result = check(quickstart)
     assert result.exit_code == 1, result.output
-    deny_lines = [line for line in result.stdout.splitlines() if line.strip().startswith("DENY")]
+    entries: list[str] = []
+    for line in result.stdout.splitlines():  # an entry continues on lines indented by 8 (wrapped at 100 columns)
+        if line.startswith(" " * 8) and entries:
+            entries[-1] += " " + line.strip()
+        else:
+            entries.append(line)
+    deny_lines = [entry for entry in entries if entry.strip().startswith("DENY")]
     assert len(deny_lines) == 2
     vulns = next(line for line in deny_lines if "relgate.vulnerabilities" in line)
     for cve in ("CVE-2026-0002", "CVE-2026-0003", "CVE-2026-0004", "CVE-2026-0005", "CVE-2026-0006", "CVE-2026-0007"):

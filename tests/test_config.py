@@ -40,7 +40,7 @@ def test_environment_variables_expand(tmp_path: Path) -> None:
 
 def test_unset_variable_names_the_field(tmp_path: Path) -> None:
     path = write_config(tmp_path, service="${NOPE}")
-    with pytest.raises(ConfigError, match=r"relgate.yaml:service: environment variable NOPE is not set"):
+    with pytest.raises(ConfigError, match=r"yaml:service: expected environment variable NOPE to be set .*, found it"):
         load_config(path, {})
 
 

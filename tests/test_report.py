@@ -53,8 +53,24 @@ def test_report_numbers(quickstart: Path) -> None:
     assert numbers["top_violations"][0] == {"policy": "relgate.vulnerabilities", "id": "vulnerabilities.max_exceeded",
                                             "count": 2}
     assert numbers["waivers_used"] == [{"waiver_id": "WVR-1", "count": 4}]
-    assert numbers["overrides"] == [{"actor": "lee", "reason": "hotfix INC-9", "policy": "relgate.tests",
-                                     "at": "2026-11-23T11:00:00Z"}]
+    override = numbers["overrides"][0]
+    assert len(numbers["overrides"]) == 1 and override["audit_id"]
+    assert {k: override[k] for k in ("actor", "reason", "policy", "id", "at", "service", "environment", "commit")} \
+        == {"actor": "lee", "reason": "hotfix INC-9", "policy": "relgate.tests", "id": "tests.pass_rate",
+            "at": "2026-11-23T11:00:00Z", "service": "checkout", "environment": "production", "commit": COMMIT_A}
+    assert [(b["at"], b["commit"], b["decision"]) for b in numbers["blocked"]] == [
+        ("2026-11-23T10:00:00Z", COMMIT_A, "deny"), ("2026-11-23T11:00:00Z", COMMIT_A, "deny")]
+    assert {r["id"] for r in numbers["blocked"][0]["reasons"]} == {"tests.pass_rate", "vulnerabilities.max_exceeded"}
+    assert all(r["msg"] for r in numbers["blocked"][0]["reasons"])
+    waiver = numbers["waivers"][0]
+    assert len(numbers["waivers"]) == 4 and (waiver["waiver_id"], waiver["what"], waiver["approved_by"]) == (
+        "WVR-1", "CVE-2026-0001", "security-team") and waiver["reason"] == "not reachable in our build"
+    [stream] = numbers["streams"]
+    assert (stream["service"], stream["environment"], stream["runs"], stream["pass_rate"]) == (
+        "checkout", "production", 4, 0.5)
+    assert stream["time_blocked_seconds"] == numbers["time_blocked_seconds"]
+    assert numbers["deployments"]["basis"] == "allowed gates" and numbers["deployments"]["count"] == 2
+    assert numbers["change_failure_rate"] == 0.0 and numbers["time_to_restore_seconds"]["count"] == 0
     assert numbers["time_blocked_seconds"] == {"median": 3 * 3600.0, "p90": 3 * 3600.0, "count": 1}
     # The latest approval in change.yaml is dana's at 09:20 (not counted as valid, but it is evidence).
     waits = sorted([13 * 3600 - (9 * 3600 + 20 * 60), 24 * 3600 + 9 * 3600 + 14 * 60 - (9 * 3600 + 20 * 60)])
@@ -73,13 +89,17 @@ def test_filters_by_since_and_environment(quickstart: Path) -> None:
 def test_html_report_is_self_contained(quickstart: Path) -> None:
     history(quickstart)
     html = invoke("audit", "report", "--config", str(quickstart), "--format", "html").stdout
-    assert html.startswith("<!DOCTYPE html>") and html.count("<svg") == 3
+    assert html.startswith("<!DOCTYPE html>") and html.count('<svg class="chart"') == 2
     assert "<script" not in html and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
-    assert "hotfix INC-9" in html
+    assert "<pre" not in html  # tables, not a dump of the text report
+    assert "hotfix INC-9" in html and "@page{size:A4" in html
 
 
 def test_text_report(quickstart: Path) -> None:
     history(quickstart)
     text = invoke("audit", "report", "--config", str(quickstart)).stdout
     assert text.startswith("4 gate run(s) from 2026-11-23T10:00:00Z to 2026-11-24T09:14:00Z")
-    assert "time blocked: median 3.0 h" in text
+    assert "  time blocked median 3.0 h, p90 3.0 h (1 measured)" in text
+    assert "  change failure rate 0.0% (0 of 2 deployments)" in text
+    assert "override: 2026-11-23T11:00:00Z by lee: hotfix INC-9" in text
+    assert max(len(line) for line in text.splitlines()) <= 100

@@ -45,7 +45,9 @@ def test_every_setting_a_library_policy_reads_is_in_its_schema() -> None:
                 "checks": "checks", "slo": "slo"}
     for rego, section in packages.items():
         text = (policies / f"{rego}.rego").read_text()
-        read = set(re.findall(r"\bcfg\.([a-z_]+)", text)) | set(re.findall(r'object\.get\(cfg, "([a-z_]+)"', text))
+        read = set(re.findall(r"\b(?:cfg|settings)\.([a-z_]+)", text))
+        read |= set(re.findall(r'object\.get\((?:cfg|settings), "([a-z_]+)"', text))
+        assert read, rego
         declared = set(library_schemas()[section].schema["properties"])
         assert read <= declared, (section, read - declared)
     window = library_schemas()["freeze_windows"].schema["items"]["properties"]
@@ -274,3 +276,10 @@ def test_a_policy_taking_data_config_whole_may_read_any_section(tmp_path: Path) 
     assert load(tmp_path, {"anything": {"x": 1}}, policies=["team"]) == {"anything": {"x": 1}}
     user_policy(tmp_path, rego="package relgate.team\nimport rego.v1\n\nwarn contains data.config.other.x\n")
     assert "data.anything: unknown data section 'anything'" in refused(tmp_path, {"anything": {}}, policies=["team"])
+
+
+def test_a_secret_looking_field_is_not_echoed_even_when_typed_in(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path, {"tests": {"min_pass_rate": 0.9}},
+             sources=[{"type": "github", "repo": "acme/x", "token": 1234567890}])
+    assert str(caught.value).endswith("sources[0].token: expected a string, found a value (not shown)")

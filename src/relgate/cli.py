@@ -20,6 +20,7 @@ from relgate.errors import RelgateError, describe
 from relgate.gate import RunOptions, evaluate, gather_context, run_check
 from relgate.output import FORMATS, render
 from relgate.output.escape import json_text, terminal
+from relgate.output.text import COLOR_CHOICES, use_colour
 from relgate.redact import remember_env, scrub, scrub_value
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -106,6 +107,8 @@ def _decision_options(func: F) -> F:
         click.option("--override", "override", help="Reason to let soft-mandatory denials pass."),
         click.option("--actor", help="Who overrides (default: $GITHUB_ACTOR, then $USER)."),
         click.option("--json", "as_json", is_flag=True, help="Print the decision JSON to stdout."),
+        click.option("--color", type=click.Choice(COLOR_CHOICES), default="auto", show_default=True,
+                     help="Colour the verdict: auto = on a terminal unless NO_COLOR is set."),
         click.option(
             "--output", "outputs", multiple=True, metavar="FORMAT=PATH",
             help=f"Also write FORMAT ({', '.join(FORMATS)}) to PATH ('-' = stdout). Repeatable.",
@@ -137,11 +140,12 @@ def parse_outputs(outputs: Sequence[str], as_json: bool = False) -> list[tuple[s
     return parsed
 
 
-def _emit(decision: Decision, outputs: list[tuple[str, str]]) -> None:
+def _emit(decision: Decision, outputs: list[tuple[str, str]], color: str = "auto") -> None:
     """Write the requested formats; the text verdict goes to stdout unless stdout is taken."""
     stdout_taken = any(path == "-" for _, path in outputs)
-    text = render("text", decision, colour=(sys.stderr if stdout_taken else sys.stdout).isatty())
-    click.echo(text, nl=False, err=stdout_taken)
+    stream = sys.stderr if stdout_taken else sys.stdout
+    colour = use_colour(color, stream, os.environ)
+    click.echo(render("text", decision, colour=colour), nl=False, err=stdout_taken, color=colour)
     write_outputs(decision, outputs)
 
 
@@ -205,13 +209,13 @@ def check(config_path: str, audit_log: str | None, store: str | None, no_audit: 
     """
 
     def body() -> int:
-        outputs = parse_outputs(flags.pop("outputs"), flags.pop("as_json"))
+        outputs, color = parse_outputs(flags.pop("outputs"), flags.pop("as_json")), flags.pop("color")
         env = dict(os.environ)
         config = load_config(config_path, env)
         options = RunOptions(audit_log=Path(audit_log) if audit_log else None, store=store, audit=not no_audit,
                              **flags)
         run = run_check(config, options, env)
-        _emit(run.decision, outputs)
+        _emit(run.decision, outputs, color)
         _report_errors(run.decision)
         for note in run.notes:
             click.echo(f"relgate: warning: {terminal(scrub(note))}", err=True)
@@ -254,7 +258,7 @@ def eval_command(config_path: str, context_path: str, **flags: Any) -> None:
     """
 
     def body() -> int:
-        outputs = parse_outputs(flags.pop("outputs"), flags.pop("as_json"))
+        outputs, color = parse_outputs(flags.pop("outputs"), flags.pop("as_json")), flags.pop("color")
         env = dict(os.environ)
         config = load_config(config_path, env)
         doc = _read_json(Path(context_path))
@@ -262,7 +266,7 @@ def eval_command(config_path: str, context_path: str, **flags: Any) -> None:
             raise RelgateError(f"{context_path}: expected a context document (a JSON object)")
         # A saved context keeps its sources' statuses: a required source that had failed is still an error.
         decision = evaluate(config, doc, RunOptions(audit=False, **flags), env, recorded_failures(doc))
-        _emit(decision, outputs)
+        _emit(decision, outputs, color)
         _report_errors(decision)
         return decision.exit_code
 

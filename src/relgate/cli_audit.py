@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
 from relgate.audit.attest import envelope, open_envelope
-from relgate.audit.chain import load_public_key
+from relgate.audit.chain import key_id, load_public_key
 from relgate.audit.export import FORMATS as EXPORT_FORMATS
 from relgate.audit.export import export_chunks
 from relgate.audit.store import open_store
@@ -112,11 +113,29 @@ def audit_attest(config_path: str | None, log_path: str | None, store_url: str |
     run(body)
 
 
+def attestation_summary(claim: dict[str, Any], signer: str) -> list[str]:
+    """What a verified attestation says, in words: the signature, the decision and for what, the policy."""
+    predicate = claim.get("predicate", {})
+    gate = predicate.get("relgate", {})
+    subjects = ", ".join(str(s.get("name")) for s in claim.get("subject", [])) or "(no subject)"
+    decision = str(gate.get("decision") or "unknown")
+    outcome = "passed" if predicate.get("verificationResult") == "PASSED" else "did not pass"
+    digest = predicate.get("policy", {}).get("digest", {})
+    policy = ", ".join(f"{k}:{v}" for k, v in digest.items()) if isinstance(digest, dict) else str(digest)
+    return [
+        f"signature valid: signed by key {signer}",
+        f"attests: the gate {outcome} {subjects} (decision {decision}, SLSA verificationResult "
+        f"{predicate.get('verificationResult')}) at {predicate.get('timeVerified')}",
+        f"policy: {policy or 'unknown'} ({predicate.get('policy', {}).get('uri', '')}); "
+        f"audit record {gate.get('audit_id')}",
+    ]
+
+
 @audit.command(name="verify-attestation")
 @click.argument("path", type=click.Path(dir_okay=False, exists=True))
 @click.option("--key", "key_path", required=True, help="Ed25519 public key (PEM file).")
 def audit_verify_attestation(path: str, key_path: str) -> None:
-    """Check an attestation's signature and print what it attests (exit 1 when it does not verify).
+    """Check an attestation's signature and say what it attests (exit 1 when it does not verify, 2 for a bad key).
 
     Example: relgate audit verify-attestation gate.intoto.json --key gate-pub.pem
     """
@@ -126,15 +145,14 @@ def audit_verify_attestation(path: str, key_path: str) -> None:
             document = json.loads(Path(path).read_text(encoding="utf-8"))
         except ValueError as exc:
             raise RelgateError(f"{path}: not JSON: {exc}") from None
+        public = load_public_key(key_path, "--key")  # a wrong key is a usage error (exit 2), not a bad attestation
         try:
-            claim = open_envelope(document, load_public_key(key_path, "--key"))
+            claim = open_envelope(document, public)
         except AuditError as exc:
             click.echo(f"FAIL: {path}: {terminal(str(exc))}")
             return 1
-        predicate = claim["predicate"]
-        subjects = ", ".join(str(s.get("name")) for s in claim.get("subject", []))
-        click.echo(terminal(f"ok: {predicate.get('verificationResult')} for {subjects} "
-                            f"at {predicate.get('timeVerified')} (policy {predicate.get('policy', {}).get('digest')})"))
+        for line in attestation_summary(claim, key_id(public)):
+            click.echo(terminal(line))
         return 0
 
     run(body)
@@ -166,21 +184,31 @@ def audit_flush(config_path: str | None) -> None:
     run(body)
 
 
+LIST_HEADER = f"{'TIME':<30}  {'ID':<36}  {'STREAM':<24}  {'SEQ':>5}  {'DECISION':<8}  {'VIOLATIONS':>10}  COMMIT"
+
+
+def list_row(record: dict[str, Any]) -> str:
+    """One `audit list` line under LIST_HEADER; the commit column shows the commit (or `-` when none was recorded)."""
+    custom = record.get("data", {}).get("customData", {})
+    result = custom.get("decision_log", {}).get("result", {})
+    commit = custom.get("value_stream", {}).get("commit") or "-"
+    return (f"{record.get('time', '')!s:<30}  {record.get('id', '')!s:<36}  "
+            f"{record.get('relgatestream', '')!s:<24}  {record.get('relgateseq', '')!s:>5}  "
+            f"{result.get('decision', '?')!s:<8}  {len(result.get('violations', [])):>10}  {commit}")
+
+
 @audit.command(name="list")
 @log_options
 def audit_list(config_path: str | None, log_path: str | None, store_url: str | None) -> None:
-    """One line per record: time, id, stream, decision, commit.
+    """One line per record under a header: time, id, stream, sequence number, decision, violations, commit.
 
     Example: relgate audit list --config relgate.yaml
     """
 
     def body() -> int:
+        click.echo(LIST_HEADER)
         for _, record in store_for(config_path, log_path, store_url).records():
-            result = record.get("data", {}).get("customData", {}).get("decision_log", {}).get("result", {})
-            fields = [str(record.get("time", "")), str(record.get("id", "")), str(record.get("relgatestream", "")),
-                      f"#{record.get('relgateseq', '')}", str(result.get("decision", "?")),
-                      f"{len(result.get('violations', []))} violation(s)", str(record.get("subject", ""))]
-            click.echo(terminal("  ".join(fields)))
+            click.echo(terminal(list_row(record)))
         return 0
 
     run(body)
@@ -208,22 +236,29 @@ def audit_show(config_path: str | None, log_path: str | None, store_url: str | N
 @click.option("--service", help="Only this service.")
 @click.option("--environment", help="Only this environment.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
+@click.option("--incidents", "incident_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="Production incidents: a facts file (YAML/JSON) or CDEvents incident.* events. Repeatable.")
 @quiet_option
 def audit_report(config_path: str | None, log_path: str | None, store_url: str | None, since: str | None,
-                 service: str | None, environment: str | None, fmt: str, quiet: bool) -> None:
-    """Value-stream numbers: pass rate, time blocked, approval wait, lead time, deploy frequency.
+                 service: str | None, environment: str | None, fmt: str, incident_files: tuple[str, ...],
+                 quiet: bool) -> None:
+    """The auditor's report: per stream, blocked runs and why, overrides and waivers, and DORA's four keys
+    (deploy frequency, lead time, change failure rate, time to restore) next to time blocked and approval wait.
 
-    Example: relgate audit report --since 30d --environment production --format html > gate-report.html
+    Example: relgate audit report --since 30d --incidents incidents.yaml --format html > gate-report.html
     """
     from relgate.cli_time import since_ns
+    from relgate.incidents import read_incidents
     from relgate.report import build_report
     from relgate.report_html import render_html, render_text
 
     def body() -> int:
+        incidents = [i for path in incident_files for i in read_incidents(Path(path))]
         store = store_for(config_path, log_path, store_url)
         with progress_for("reading", store, quiet) as progress:
             records = (record for _, record in store.records(progress.update))
-            report = build_report(records, since_ns=since_ns(since), service=service, environment=environment)
+            report = build_report(records, since_ns=since_ns(since), service=service, environment=environment,
+                                  incidents=incidents)
         if fmt == "json":
             click.echo(json_text(report))
         else:

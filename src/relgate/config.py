@@ -146,7 +146,8 @@ def _expand(value: Any, env: Mapping[str, str], where: str, at: str, origins: di
                 return env[name]
             if default is not None:
                 return default
-            raise ConfigError(f"{where}:{at}: environment variable {name} is not set")
+            raise ConfigError(f"{where}:{at}: expected environment variable {name} to be set "
+                              f"(or a default: ${{{name}:-…}}), found it unset")
 
         expanded = _VAR.sub(substitute, value)
         if names:

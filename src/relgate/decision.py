@@ -132,6 +132,7 @@ class Decision:
     engine: str = ""
     audit_id: str | None = None
     record_path: str | None = None
+    duration_ms: float | None = None  # wall time of the run (gathering and evaluation); not part of the record
 
     @property
     def allowed(self) -> bool:

@@ -100,6 +100,7 @@ def run_check(config: Config, options: RunOptions, env: Mapping[str, str]) -> Ga
     gathered = time.perf_counter_ns()
     errors = [f"required source {r.spec.name!r} failed: {r.error}" for r in runs if r.failed_required]
     decision = evaluate(config, context, options, env, errors)
+    decision = replace(decision, duration_ms=(time.perf_counter_ns() - started) / 1e6)  # gathering included
     if not (options.audit and config.audit_enabled):
         return GateRun(decision, context)
     store = choose_store(store=options.store, log=options.audit_log, config=config)  # flags: cwd; config: its folder
@@ -130,6 +131,7 @@ def evaluate(
     errors: list[str] | None = None,
 ) -> Decision:
     """Evaluate a context document; any failure becomes an `error` decision, never an allow."""
+    started = time.perf_counter_ns()
     remember_secrets(config, env)
     errors = list(errors or [])
     mode = Mode(options.mode or config.mode)
@@ -175,7 +177,17 @@ def evaluate(
         engine=engine_name,
     )
     workspace = Path(env.get("GITHUB_WORKSPACE") or Path.cwd())
-    return scrub_value(place_in_config(decision, config.path, workspace))
+    placed = place_in_config(decision, config.path, workspace)
+    return scrub_value(replace(placed, packages=_taking_part(placed.packages, config),
+                               duration_ms=(time.perf_counter_ns() - started) / 1e6))
+
+
+def _taking_part(packages: tuple[str, ...], config: Config) -> tuple[str, ...]:
+    """The evaluated packages minus library packages whose `data:` section is absent (they did not take part)."""
+    if BUILTIN not in config.policies:
+        return packages
+    sections = {f"relgate.{s}": s for s in LIBRARY_SECTIONS} | {"relgate.freeze": "freeze_windows"}
+    return tuple(p for p in packages if p not in sections or sections[p] in config.data)
 
 
 def remember_secrets(config: Config, env: Mapping[str, str]) -> None:

@@ -23,7 +23,7 @@ _WIDTH = 24
 
 def wanted(stream: TextIO, quiet: bool, env: Mapping[str, str]) -> bool:
     """Whether a person is watching this stream and has not asked for silence."""
-    if quiet or "NO_COLOR" in env or env.get("TERM") == "dumb":
+    if quiet or env.get("NO_COLOR") or env.get("TERM") == "dumb":  # NO_COLOR set and not empty (no-color.org)
         return False
     try:
         return stream.isatty()

@@ -1,17 +1,16 @@
-"""Value-stream numbers from gate records: pass rate, time blocked, approval wait, lead time, frequency."""
+"""The auditor's report from gate records: per stream, what ran, what was blocked and why, who overrode or
+waived what, and the value-stream numbers (DORA's four keys, time blocked, approval wait)."""
 
 from __future__ import annotations
 
-import math
-import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from relgate.dora import DEFINITIONS, keys, matching, seen_deployments, spread
+from relgate.incidents import Incident
 from relgate.timeutil import format_ns, parse_ns
-
-DAY_NS = 86_400 * 10**9
 
 
 @dataclass(frozen=True)
@@ -28,6 +27,12 @@ class Gate:
     overrides: tuple[Mapping[str, Any], ...]
     approval_wait_s: float | None
     committed_at_ns: int | None
+    audit_id: str = ""
+    mode: str = "enforce"
+    reasons: tuple[Mapping[str, Any], ...] = ()
+    errors: tuple[str, ...] = ()
+    waived: tuple[Mapping[str, Any], ...] = ()
+    context: Mapping[str, Any] | None = None
 
 
 def gate_of(record: Mapping[str, Any]) -> Gate | None:
@@ -44,72 +49,34 @@ def gate_of(record: Mapping[str, Any]) -> Gate | None:
     change = context.get("change") or {}
     facts = context.get("change_facts") or {}
     committed = change.get("committed_at_ns") or facts.get("committed_at_ns")
+    violations = [v for v in result.get("violations", []) if isinstance(v, dict)]
     return Gate(
         at_ns=at_ns,
         service=str(result.get("service") or stream.get("service") or ""),
         environment=str(result.get("environment") or stream.get("environment") or ""),
         decision=str(result.get("decision", "error")),
         commit=str(stream.get("commit") or change.get("commit") or ""),
-        violations=tuple((str(v.get("policy")), str(v.get("id"))) for v in result.get("violations", [])),
+        violations=tuple((str(v.get("policy")), str(v.get("id"))) for v in violations),
         waivers=tuple(dict.fromkeys(str(w.get("waiver_id")) for w in result.get("waived", []))),
-        overrides=tuple(result.get("overrides", [])),
+        overrides=tuple(o for o in result.get("overrides", []) if isinstance(o, dict)),
         approval_wait_s=stream.get("approval_wait_seconds"),
         committed_at_ns=int(committed) if isinstance(committed, int) else None,
+        audit_id=str(record.get("id") or result.get("audit_id") or ""),
+        mode=str(result.get("mode") or "enforce"),
+        reasons=tuple({"policy": str(v.get("policy")), "id": str(v.get("id")), "msg": str(v.get("msg"))}
+                      for v in violations),
+        errors=tuple(str(e) for e in result.get("errors", [])),
+        waived=tuple(w for w in result.get("waived", []) if isinstance(w, dict)),
+        context=context if isinstance(context, dict) else None,
     )
 
 
-def _spread(values: list[float]) -> dict[str, float | None]:
-    if not values:
-        return {"median": None, "p90": None, "count": 0}
-    ordered = sorted(values)
-    p90 = ordered[min(len(ordered) - 1, max(0, math.ceil(0.9 * len(ordered)) - 1))]
-    return {"median": statistics.median(ordered), "p90": p90, "count": len(ordered)}
+def _where(gate: Gate) -> dict[str, Any]:
+    return {"at": format_ns(gate.at_ns), "service": gate.service, "environment": gate.environment,
+            "commit": gate.commit, "audit_id": gate.audit_id}
 
 
-def build_report(
-    records: Iterable[Mapping[str, Any]],
-    *,
-    since_ns: int | None = None,
-    service: str | None = None,
-    environment: str | None = None,
-) -> dict[str, Any]:
-    """The report as a JSON-ready document (the `json` format prints it as is)."""
-    gates = sorted(
-        (g for g in map(gate_of, records) if g is not None
-         and (since_ns is None or g.at_ns >= since_ns)
-         and (service is None or g.service == service)
-         and (environment is None or g.environment == environment)),
-        key=lambda g: g.at_ns,
-    )
-    decisions = Counter(g.decision for g in gates)
-    days: dict[str, Counter[str]] = defaultdict(Counter)
-    for gate in gates:
-        days[format_ns(gate.at_ns)[:10]][gate.decision] += 1
-    top = Counter(v for g in gates for v in g.violations)
-    used = Counter(w for g in gates for w in g.waivers)
-    allowed = [g for g in gates if g.decision == "allow"]
-    span_weeks = max((gates[-1].at_ns - gates[0].at_ns) / (7 * DAY_NS), 1.0) if gates else 1.0
-    return {
-        "runs": len(gates),
-        "decisions": {k: decisions.get(k, 0) for k in ("allow", "deny", "error")},
-        "pass_rate": (decisions.get("allow", 0) / len(gates)) if gates else None,
-        "first": format_ns(gates[0].at_ns) if gates else None,
-        "last": format_ns(gates[-1].at_ns) if gates else None,
-        "by_day": [{"day": day, "runs": sum(c.values()), "allow": c.get("allow", 0), "deny": c.get("deny", 0),
-                    "error": c.get("error", 0)} for day, c in sorted(days.items())],
-        "top_violations": [{"policy": p, "id": i, "count": n} for (p, i), n in top.most_common(10)],
-        "waivers_used": [{"waiver_id": w, "count": n} for w, n in used.most_common()],
-        "overrides": [{"actor": o.get("actor"), "reason": o.get("reason"), "policy": o.get("policy"),
-                       "at": format_ns(g.at_ns)} for g in gates for o in g.overrides],
-        "time_blocked_seconds": _spread(_time_blocked(gates)),
-        "approval_wait_seconds": _spread([g.approval_wait_s for g in allowed if g.approval_wait_s is not None]),
-        "lead_time_seconds": _spread([(g.at_ns - g.committed_at_ns) / 1e9 for g in allowed
-                                      if g.committed_at_ns is not None]),
-        "deploy_frequency_per_week": len(allowed) / span_weeks if gates else 0.0,
-    }
-
-
-def _time_blocked(gates: list[Gate]) -> list[float]:
+def _time_blocked(gates: Sequence[Gate]) -> list[float]:
     """For each commit: from its first deny to the next allow of the same commit."""
     blocked_since: dict[tuple[str, str, str], int] = {}
     spans: list[float] = []
@@ -122,3 +89,88 @@ def _time_blocked(gates: list[Gate]) -> list[float]:
         elif gate.decision == "allow" and key in blocked_since:
             spans.append((gate.at_ns - blocked_since.pop(key)) / 1e9)
     return spans
+
+
+def _numbers(gates: Sequence[Gate], incidents: Sequence[Incident]) -> dict[str, Any]:
+    """Everything the report measures over one set of gates (a stream, or all of them)."""
+    decisions = Counter(g.decision for g in gates)
+    allowed = [g for g in gates if g.decision == "allow"]
+    first_allowed: dict[tuple[str, str, str], int] = {}
+    for gate in allowed:
+        first_allowed.setdefault((gate.service, gate.environment, gate.commit), gate.at_ns)
+    deployments = seen_deployments(((g.service, g.environment, g.context) for g in gates if g.context),
+                                   first_allowed)
+    lead = [(g.at_ns - g.committed_at_ns) / 1e9 for g in allowed if g.committed_at_ns is not None]
+    span = gates[-1].at_ns - gates[0].at_ns if gates else 0
+    gated = [(g.at_ns, g.commit, g.service, g.environment) for g in allowed if g.mode == "enforce"]
+    dora = keys(deployments, gated, incidents, lead, span)
+    return {
+        "runs": len(gates),
+        "decisions": {k: decisions.get(k, 0) for k in ("allow", "deny", "error")},
+        "pass_rate": (decisions.get("allow", 0) / len(gates)) if gates else None,
+        "time_blocked_seconds": spread(_time_blocked(gates)),
+        "approval_wait_seconds": spread([g.approval_wait_s for g in allowed if g.approval_wait_s is not None]),
+        "lead_time_seconds": dora["lead_time_seconds"],
+        "deploy_frequency_per_week": dora["deploy_frequency_per_week"],
+        "change_failure_rate": dora["change_failure_rate"],
+        "time_to_restore_seconds": dora["time_to_restore_seconds"],
+        "deployments": {
+            "basis": dora["basis"], "count": dora["deployments"], "failed": dora["failed_deployments"],
+            "incidents": dora["incidents"], "open_incidents": dora["open_incidents"],
+            "ungated": [{**{k: v for k, v in d.items() if k != "created_ns"}, "created_at": format_ns(d["created_ns"])}
+                        for d in dora["ungated_deployments"]],
+        },
+    }
+
+
+def build_report(
+    records: Iterable[Mapping[str, Any]],
+    *,
+    since_ns: int | None = None,
+    service: str | None = None,
+    environment: str | None = None,
+    incidents: Sequence[Incident] = (),
+) -> dict[str, Any]:
+    """The report as a JSON-ready document (the `json` format prints it as is)."""
+    gates = sorted(
+        (g for g in map(gate_of, records) if g is not None
+         and (since_ns is None or g.at_ns >= since_ns)
+         and (service is None or g.service == service)
+         and (environment is None or g.environment == environment)),
+        key=lambda g: g.at_ns,
+    )
+    days: dict[str, Counter[str]] = defaultdict(Counter)
+    for gate in gates:
+        days[format_ns(gate.at_ns)[:10]][gate.decision] += 1
+    by_stream: dict[tuple[str, str], list[Gate]] = defaultdict(list)
+    for gate in gates:
+        by_stream[(gate.service, gate.environment)].append(gate)
+    # An incident counts where it happened: in a stream the report covers (others are not this gate's business).
+    incidents = [i for i in incidents if (since_ns is None or i.started_ns >= since_ns)
+                 and any(matching([i], s, e) for s, e in by_stream)]
+    top = Counter(v for g in gates for v in g.violations)
+    used = Counter(w for g in gates for w in g.waivers)
+    return {
+        **_numbers(gates, incidents),
+        "first": format_ns(gates[0].at_ns) if gates else None,
+        "last": format_ns(gates[-1].at_ns) if gates else None,
+        "streams": [{"service": s, "environment": e, **_numbers(group, matching(incidents, s, e))}
+                    for (s, e), group in sorted(by_stream.items())],
+        "by_day": [{"day": day, "runs": sum(c.values()), "allow": c.get("allow", 0), "deny": c.get("deny", 0),
+                    "error": c.get("error", 0)} for day, c in sorted(days.items())],
+        "top_violations": [{"policy": p, "id": i, "count": n} for (p, i), n in top.most_common(10)],
+        "blocked": [{**_where(g), "decision": g.decision, "mode": g.mode, "reasons": list(g.reasons),
+                     "errors": list(g.errors)} for g in gates if g.decision != "allow"],
+        "waivers_used": [{"waiver_id": w, "count": n} for w, n in used.most_common()],
+        "waivers": [{**_where(g), "waiver_id": str(w.get("waiver_id")), "policy": str(w.get("policy")),
+                     "what": ", ".join(map(str, w.get("findings") or [])) or str(w.get("id")),
+                     "approved_by": str(w.get("approved_by")), "reason": str(w.get("reason")),
+                     "expires": str(w.get("expires"))} for g in gates for w in g.waived],
+        "overrides": [{"actor": o.get("actor"), "reason": o.get("reason"), "policy": o.get("policy"),
+                       **_where(g), "id": o.get("id"), "msg": o.get("msg")} for g in gates for o in g.overrides],
+        "incidents": [{"id": i.id, "service": i.service, "environment": i.environment, "commit": i.commit,
+                       "started_at": format_ns(i.started_ns),
+                       "resolved_at": format_ns(i.resolved_ns) if i.resolved_ns is not None else None,
+                       "description": i.description} for i in incidents],
+        "definitions": dict(DEFINITIONS),
+    }

@@ -37,9 +37,10 @@ _NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-
 _DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)?\Z")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 MAX_DURATION_S = 86_400.0
-_SECRET_NAME = re.compile(
-    r"token|secret|passw|pwd|key|auth|cookie|session|credential|dsn|bearer|private|signature|cert", re.I
-)
+_SECRET_WORDS = frozenset({
+    "token", "secret", "password", "passwd", "passphrase", "pwd", "key", "apikey", "auth",
+    "authorization", "cookie", "session", "credential", "credentials", "dsn", "bearer", "private", "signature",
+})
 # Largest integer every engine and the audit record's canonical form carry exactly.
 SAFE_INTEGER = 2**53 - 1
 
@@ -50,6 +51,11 @@ class SchemaViolation(Exception):
     def __init__(self, at: str, problem: str) -> None:
         super().__init__(f"{at or '(top level)'}: {problem}")
         self.at, self.problem = at, problem
+
+
+def looks_secret(name: str) -> bool:
+    """`GITHUB_TOKEN`, `db_password`, `Authorization`: names whose values errors must not echo."""
+    return any(word in _SECRET_WORDS for word in re.split(r"[^a-z0-9]+", name.lower()))
 
 
 def join(at: str, key: str | int) -> str:
@@ -105,13 +111,13 @@ class Validator:
         self.origins = origins or {}
 
     def found(self, value: Any, at: str) -> str:
-        names = self.origins.get(at)
-        if not names:
-            return describe(value)
+        """The value as an error shows it; never the value of a secret-looking field or variable."""
+        names = self.origins.get(at, ())
         variables = ", ".join(f"${{{n}}}" for n in names)
-        if any(_SECRET_NAME.search(n) for n in names):
-            return f"a value from {variables} (not shown)"
-        return f"{describe(value)} (from {variables})"
+        field = re.split(r"[.\[]", at)[-1] if at else ""
+        if looks_secret(field) or any(looks_secret(n) for n in names):
+            return f"a value from {variables} (not shown)" if names else "a value (not shown)"
+        return f"{describe(value)} (from {variables})" if names else describe(value)
 
     def fail(self, at: str, expected: str, value: Any) -> SchemaViolation:
         return SchemaViolation(at, f"expected {expected}, found {self.found(value, at)}")

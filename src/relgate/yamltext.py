@@ -169,5 +169,10 @@ def load_yaml(text: str, limits: YamlLimits = FACTS_LIMITS, loader_class: type =
             return None
         _expanded_size(node, limits)
         return loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        # libyaml >= 0.2.5 scans ahead and may meet its own nesting limit before ours: same refusal.
+        if "maximum nesting depth" in str(exc.problem):
+            raise YamlStrictError(f"nested deeper than {limits.max_depth} levels", exc.problem_mark) from None
+        raise
     finally:
         loader.dispose()

@@ -10,6 +10,7 @@ from click.testing import CliRunner, Result
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from relgate.audit.attest import PAYLOAD_TYPE, pae
+from relgate.audit.chain import key_id
 from relgate.cli import main
 from tests.audit.helpers import pem_pair
 from tests.conftest import QUICKSTART_AT
@@ -26,7 +27,7 @@ def test_attest_and_verify(quickstart: Path, tmp_path: Path) -> None:
     private, public = pem_pair(key, tmp_path)
     env = {"RELGATE_SIGNING_KEY": private, "GITHUB_ACTIONS": "true", "GITHUB_SHA": COMMIT}
     invoke("check", "--config", str(quickstart), "--at", QUICKSTART_AT, env=env)
-    record_id = invoke("audit", "list", "--config", str(quickstart)).stdout.split()[1]
+    record_id = invoke("audit", "list", "--config", str(quickstart)).stdout.splitlines()[1].split()[1]
     out = tmp_path / "gate.intoto.json"
     made = invoke("audit", "attest", record_id, "--config", str(quickstart), "--output", str(out), env=env)
     assert made.exit_code == 0, made.output
@@ -43,7 +44,32 @@ def test_attest_and_verify(quickstart: Path, tmp_path: Path) -> None:
     assert {a["uri"] for a in predicate["inputAttestations"]} == {
         "relgate-evidence:scans", "relgate-evidence:tests", "relgate-evidence:change"}
     checked = invoke("audit", "verify-attestation", str(out), "--key", str(public))
-    assert checked.exit_code == 0 and checked.stdout.startswith(f"ok: FAILED for git+commit:{COMMIT}")
+    assert checked.exit_code == 0, checked.output
+    signed, attests, policy = checked.stdout.splitlines()
+    assert signed == f"signature valid: signed by key {key_id(key.public_key())}"
+    assert attests.startswith(f"attests: the gate did not pass git+commit:{COMMIT} (decision deny, SLSA "
+                              "verificationResult FAILED) at ")
+    assert policy.startswith(f"policy: sha256:{predicate['policy']['digest']['sha256']} (relgate:checkout/production)")
+    assert "{" not in checked.stdout
+
+
+def test_a_private_key_as_key_is_a_usage_error(quickstart: Path, tmp_path: Path) -> None:
+    key = Ed25519PrivateKey.generate()
+    private, _ = pem_pair(key, tmp_path)
+    env = {"RELGATE_SIGNING_KEY": private, "GITHUB_ACTIONS": "true", "GITHUB_SHA": COMMIT}
+    invoke("check", "--config", str(quickstart), "--at", QUICKSTART_AT, env=env)
+    row = invoke("audit", "list", "--config", str(quickstart)).stdout.splitlines()[1].split()
+    assert row[-1] == COMMIT  # the commit column shows the commit
+    record_id = row[1]
+    out = tmp_path / "a.json"
+    invoke("audit", "attest", record_id, "--config", str(quickstart), "--output", str(out), env=env)
+    private_file = tmp_path / "private.pem"
+    private_file.write_text(private)
+    for command in (["audit", "verify-attestation", str(out)], ["audit", "verify", "--config", str(quickstart)]):
+        result = invoke(*command, "--key", str(private_file))
+        assert result.exit_code == 2, result.output
+        assert "this is a private key; pass its public key" in result.stderr
+        assert private.splitlines()[1] not in result.output
 
 
 def test_wrong_key_or_edited_payload_fails(quickstart: Path, tmp_path: Path) -> None:
@@ -52,7 +78,7 @@ def test_wrong_key_or_edited_payload_fails(quickstart: Path, tmp_path: Path) -> 
     _, other_public = pem_pair(other, tmp_path)
     env = {"RELGATE_SIGNING_KEY": private, "GITHUB_ACTIONS": "true", "GITHUB_SHA": COMMIT}
     invoke("check", "--config", str(quickstart), "--at", QUICKSTART_AT, env=env)
-    record_id = invoke("audit", "list", "--config", str(quickstart)).stdout.split()[1]
+    record_id = invoke("audit", "list", "--config", str(quickstart)).stdout.splitlines()[1].split()[1]
     out = tmp_path / "a.json"
     invoke("audit", "attest", record_id, "--config", str(quickstart), "--output", str(out), env=env)
     assert invoke("audit", "verify-attestation", str(out), "--key", str(other_public)).exit_code == 1
@@ -68,6 +94,6 @@ def test_wrong_key_or_edited_payload_fails(quickstart: Path, tmp_path: Path) -> 
 
 def test_attest_without_a_key_is_an_error(quickstart: Path) -> None:
     invoke("check", "--config", str(quickstart), "--at", QUICKSTART_AT)
-    record_id = invoke("audit", "list", "--config", str(quickstart)).stdout.split()[1]
+    record_id = invoke("audit", "list", "--config", str(quickstart)).stdout.splitlines()[1].split()[1]
     result = invoke("audit", "attest", record_id, "--config", str(quickstart), env={"RELGATE_SIGNING_KEY": ""})
     assert result.exit_code == 2 and "needs a signing key" in result.stderr

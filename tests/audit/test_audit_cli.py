@@ -26,8 +26,10 @@ def test_verify_list_show_after_two_runs(quickstart: Path) -> None:
     gate(quickstart)
     verified = invoke("audit", "verify", "--config", str(quickstart))
     assert verified.exit_code == 0 and verified.stdout.startswith("ok: 2 record(s) in 1 stream(s)")
-    listing = invoke("audit", "list", "--config", str(quickstart)).stdout.splitlines()
-    assert len(listing) == 2 and all("deny" in line and "2 violation(s)" in line for line in listing)
+    header, *listing = invoke("audit", "list", "--config", str(quickstart)).stdout.splitlines()
+    assert header.split() == ["TIME", "ID", "STREAM", "SEQ", "DECISION", "VIOLATIONS", "COMMIT"]
+    assert len(listing) == 2 and all(line.split()[3:6] == [str(i), "deny", "2"] for i, line in enumerate(listing, 1))
+    assert all(line.split()[6] == "-" for line in listing)  # no commit recorded outside CI
     record_id = listing[1].split()[1]
     shown = json.loads(invoke("audit", "show", record_id[:10], "--config", str(quickstart)).stdout)
     assert shown["id"] == record_id and shown["relgateseq"] == 2
@@ -66,7 +68,7 @@ def test_check_and_verify_against_a_sqlite_store(quickstart: Path, tmp_path: Pat
         assert invoke("check", "--config", str(quickstart), "--at", QUICKSTART_AT, "--store", store).exit_code == 1
     verified = invoke("audit", "verify", "--store", store)
     assert verified.exit_code == 0 and verified.stdout.startswith("ok: 2 record(s)")
-    assert len(invoke("audit", "list", "--store", store).stdout.splitlines()) == 2
+    assert len(invoke("audit", "list", "--store", store).stdout.splitlines()) == 3  # the header and two records
 
 
 def test_config_audit_store_is_used(quickstart: Path, tmp_path: Path) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 
 import jsonschema
 from referencing import Registry, Resource
 
-from relgate.audit.record import mask_secrets
+from relgate.audit.record import RecordMeta, build_record, mask_secrets
 from relgate.decision import Verdict
+from relgate.timeutil import parse_ns
 from tests.audit.helpers import body
 from tests.conftest import ROOT
 
@@ -20,6 +22,16 @@ def test_record_is_a_cloudevent() -> None:
     record = body()
     jsonschema.Draft7Validator(schema).validate(record)
     assert record["specversion"] == "1.0" and record["datacontenttype"] == "application/json"
+
+
+def test_time_keeps_nanoseconds_in_an_extension_attribute() -> None:
+    at_ns = parse_ns("2026-11-23T12:00:00.123456789Z")
+    meta = RecordMeta(service="checkout", environment="production", requested_at_ns=at_ns, decided_at_ns=at_ns)
+    record = build_record({"decision": "allow"}, {}, meta)
+    assert re.fullmatch(r"[a-z0-9]{1,20}", "relgatetimens")  # a valid CloudEvents extension name
+    assert record["time"] == "2026-11-23T12:00:00.123456789Z" and record["relgatetimens"] == str(at_ns)
+    microseconds = record["time"][:26] + "Z"  # what an SDK that re-serialises `time` keeps
+    assert parse_ns(microseconds) != at_ns and int(record["relgatetimens"]) == at_ns
 
 
 def test_data_is_a_cdevents_pipelinerun_finished() -> None:

@@ -97,6 +97,8 @@ def test_undeliverable_record_is_spooled_then_flushed_once(quickstart: Path, rec
     assert receiver.events == []
     spooled = sorted((quickstart.parent / ".relgate" / "spool" / "lake").glob("*.json"))
     assert len(spooled) == 2
+    # Names valid on every filesystem and for actions/upload-artifact (no `:` from the RFC 3339 time).
+    assert not any(set(p.name) & set(':"<>|*?\r\n\\') for p in spooled)
     flushed = invoke("audit", "flush", "--config", str(quickstart))
     assert flushed.exit_code == 0 and flushed.stdout.startswith("delivered 2 spooled record(s)")
     log_ids = [json.loads(line)["id"] for line in (quickstart.parent / ".relgate" / "audit.jsonl").read_text()

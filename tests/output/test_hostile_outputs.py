@@ -46,10 +46,11 @@ def test_text_output_is_our_lines_only(h: str) -> None:
         text = render("text", hostile_decision(h), colour=colour)
         plain = re.sub(r"\x1b\[[0-9;]*m", "", text) if colour else text
         lines = plain.split("\n")[:-1]
+        entries = [line for line in lines if not line.startswith(" " * 8)]  # wrapped text continues indented
         # header, 2 errors, 2 deny, 1 warn, 1 override, 2 waived, 1 note, summary, and the audit line when an id is set
-        assert len(lines) == 11 + bool(h)
+        assert len(entries) == 11 + bool(h)
         assert lines[0].startswith("relgate: DENY")
-        assert all(line.startswith("  ") for line in lines[1:])
+        assert all(line.startswith("  ") for line in entries[1:])
         assert not UNSAFE.search(plain.replace("\n", ""))
         assert not any(starts_a_command(line) for line in runner_lines(text))
 
@@ -128,13 +129,24 @@ def test_job_summary_and_step_outputs_stay_in_their_files(h: str, tmp_path: Path
 
 def hostile_report(h: str) -> dict[str, Any]:
     spread = {"median": 3600.0, "p90": 7200.0, "count": 2}
+    where = {"at": h, "service": h, "environment": h, "commit": h, "audit_id": h}
+    numbers = {
+        "runs": 2, "decisions": {"allow": 1, "deny": 1, "error": 0}, "pass_rate": 0.5,
+        "time_blocked_seconds": spread, "approval_wait_seconds": spread, "lead_time_seconds": spread,
+        "deploy_frequency_per_week": 1.0, "change_failure_rate": 0.5, "time_to_restore_seconds": spread,
+        "deployments": {"basis": h, "count": 2, "failed": 1, "incidents": 1, "open_incidents": 0,
+                        "ungated": [{"id": h, "sha": h, "state": h, "service": h, "environment": h, "created_at": h}]},
+    }
     return {
-        "runs": 2, "decisions": {"allow": 1, "deny": 1, "error": 0}, "pass_rate": 0.5, "first": h, "last": h,
+        **numbers, "first": h, "last": h, "streams": [{"service": h, "environment": h, **numbers}],
         "by_day": [{"day": h, "runs": 2, "allow": 1, "deny": 1, "error": 0}],
         "top_violations": [{"policy": h, "id": h, "count": 2}], "waivers_used": [{"waiver_id": h, "count": 1}],
-        "overrides": [{"actor": h, "reason": h, "policy": h, "at": h}],
-        "time_blocked_seconds": spread, "approval_wait_seconds": spread, "lead_time_seconds": spread,
-        "deploy_frequency_per_week": 1.0,
+        "blocked": [{**where, "decision": h, "mode": h, "reasons": [{"policy": h, "id": h, "msg": h}], "errors": [h]}],
+        "waivers": [{**where, "waiver_id": h, "policy": h, "what": h, "approved_by": h, "reason": h, "expires": h}],
+        "overrides": [{"actor": h, "reason": h, "policy": h, **where, "id": h, "msg": h}],
+        "incidents": [{"id": h, "service": h, "environment": h, "commit": h, "started_at": h, "resolved_at": h,
+                       "description": h}],
+        "definitions": {h: h},
     }
 
 
@@ -142,8 +154,9 @@ def hostile_report(h: str) -> dict[str, Any]:
 @settings(max_examples=120, deadline=None)
 def test_html_and_text_reports_are_inert(h: str) -> None:
     page = parsed(render_html(hostile_report(h)))
-    allowed = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "pre", "svg", "rect", "text",
-               "table", "tr", "th", "td"}
+    allowed = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "svg", "rect", "text",
+               "line", "table", "thead", "tbody", "tr", "th", "td", "section", "b", "br", "code", "span", "dl", "dt",
+               "dd"}
     assert set(page.tags) <= allowed and "script" not in page.tags
     text = render_text(hostile_report(h))
     assert not UNSAFE.search(text.replace("\n", "")) and not any(starts_a_command(x) for x in runner_lines(text))

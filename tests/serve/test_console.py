@@ -116,6 +116,7 @@ def test_reports_and_verify(server: Server, seeded: dict[str, Any]) -> None:
     status = requests.get(f"{server.url}/verify", headers=AUTH, timeout=60).text
     assert status.count("✓ chain intact") == 3 and "extends it (record" in status
     assert seeded["checkpoint_name"] in status
+    assert "0 answered, 0 waiting for a decision, 0 waiting to reach GitHub." in status
 
 
 def test_a_changed_record_shows_on_its_page_and_in_verify(server: Server, seeded: dict[str, Any]) -> None:

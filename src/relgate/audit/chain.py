@@ -95,8 +95,11 @@ def load_public_key(value: str, what: str = "public key") -> Ed25519PublicKey:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+    pem = _pem(value, what)
+    if b"PRIVATE KEY-----" in pem:
+        raise AuditError(f"{what}: this is a private key; pass its public key (openssl pkey -in KEY -pubout)")
     try:
-        key = serialization.load_pem_public_key(_pem(value, what))
+        key = serialization.load_pem_public_key(pem)
     except (ValueError, TypeError):
         raise AuditError(f"{what}: not a PEM public key") from None
     if not isinstance(key, Ed25519PublicKey):

@@ -101,6 +101,9 @@ def build_record(decision: Mapping[str, Any], context: Mapping[str, Any], meta: 
         "type": CDEVENT_TYPE,
         "subject": meta.commit or f"{meta.service}/{meta.environment}",
         "time": decided_at,
+        # CloudEvents SDKs re-serialise `time` to microseconds; the exact instant survives in this extension
+        # (a String: CloudEvents Integers are 32-bit).
+        "relgatetimens": str(meta.decided_at_ns),
         "datacontenttype": "application/json",
         "data": cdevent,
     }

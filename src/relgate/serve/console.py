@@ -283,6 +283,10 @@ async def verify_page(request: Request) -> Response:
         found, checkpoint = await anyio.to_thread.run_sync(statuses)
     except AuditError as exc:
         return _html(pages.page("Verify", f'<p class="bad">{pages.esc(str(exc))}</p>', who.user), 503)
+    try:
+        queue = await anyio.to_thread.run_sync(service_of(request).ledger.counts)
+    except AuditError:
+        queue = None
     esc = pages.esc
     rows = [(esc(s.stream), esc(str(s.records)), esc(str(s.last_seq)),
              pages.mark(s.ok, "chain intact", f"FAILS at #{s.bad_seq}: {s.reason}" if s.bad_seq else s.reason, ""),
@@ -297,5 +301,18 @@ async def verify_page(request: Request) -> Response:
             f"{time.monotonic() - started:.2f} s; a stream's walk is reused for {VERIFY_CACHE_SECONDS:.0f} s "
             f"while it has not grown ({pages.link('/verify', 'check again now', fresh='1')}).</p>"
             + pages.table(("Stream", "Records", "Last #", "Chain", "Signatures", "Last checkpoint"), rows,
-                          "The store holds no records."))
+                          "The store holds no records.")
+            + "<h2>GitHub deliveries</h2>" + _queue_summary(queue))
     return _html(pages.page("Verify", body, who.user))
+
+
+def _queue_summary(counts: dict[str, int] | None) -> str:
+    """How many webhook deliveries are answered, waiting, or could not be answered (kept, logged, counted)."""
+    if counts is None:
+        return '<p class="bad">The delivery queue is unreachable.</p>'
+    failed = counts.get("failed", 0)
+    parts = [f"{counts.get(state, 0)} {label}" for state, label in (
+        ("done", "answered"), ("pending", "waiting for a decision"), ("decided", "waiting to reach GitHub"))]
+    note = (f' <span class="bad">{failed} could not be delivered to GitHub before the give-up time; they stay in '
+            f'the queue and the log names each.</span>') if failed else ""
+    return f"<p>{pages.esc(', '.join(parts))}.{note}</p>"

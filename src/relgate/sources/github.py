@@ -178,6 +178,8 @@ class GithubSource(Source):
             latest = statuses[0] if statuses else {}
             succeeded = [_text(s.get("created_at")) for s in statuses
                          if s.get("state") == "success" and is_rfc3339(_text(s.get("created_at")))]
+            failed = [_text(s.get("created_at")) for s in statuses  # DORA: change failure rate, time to restore
+                      if s.get("state") in ("failure", "error") and is_rfc3339(_text(s.get("created_at")))]
             recent.append({
                 "id": ident,
                 "sha": _text(deployment.get("sha")),
@@ -186,6 +188,7 @@ class GithubSource(Source):
                 "created_at": deployment.get("created_at") if isinstance(deployment.get("created_at"), str) else None,
                 "state": _text(latest.get("state")) or "unknown",
                 "succeeded_at": max(succeeded, key=parse_ns) if succeeded else None,
+                "failed_at": max(failed, key=parse_ns) if failed else None,
             })
         successes = [str(d["succeeded_at"]) for d in recent if d["succeeded_at"]]
         return {"environment": environment, "last_success_at": max(successes, key=parse_ns) if successes else None,
