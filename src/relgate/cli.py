@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -34,6 +33,8 @@ def _fail(message: str) -> None:
 def _unexpected(exc: Exception) -> None:
     """Any exception no command handled: still one line and exit 2 (RELGATE_DEBUG=1 adds the traceback)."""
     if os.environ.get("RELGATE_DEBUG"):
+        import traceback
+
         traceback.print_exc()
     if isinstance(exc, OSError | UnicodeError | RecursionError | MemoryError):
         _fail(describe(exc))

@@ -9,7 +9,6 @@ all protected.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -54,10 +53,14 @@ def key_id(public: Ed25519PublicKey) -> str:
 
 
 def sign(digest: str, key: Ed25519PrivateKey) -> str:
+    import base64
+
     return base64.b64encode(key.sign(digest.encode())).decode()
 
 
 def signature_valid(digest: str, signature: str, public: Ed25519PublicKey) -> bool:
+    import base64
+
     from cryptography.exceptions import InvalidSignature
 
     try:

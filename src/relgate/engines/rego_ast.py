@@ -72,6 +72,20 @@ def parse_module_asts(policies: PolicySet) -> list[dict[str, Any]]:
 
 
 def module_facts(policies: PolicySet) -> tuple[ModuleFacts, ...]:
+    """Each module's facts: the bundled library's from the table shipped with it, any other module's parsed."""
+    from relgate.engines.library_facts import shipped_facts
+
+    known = [shipped_facts(m) for m in policies.modules]
+    missing = [m for m, facts in zip(policies.modules, known, strict=True) if facts is None]
+    if not missing:
+        return tuple(f for f in known if f is not None)
+    parsed = {f.path: f for f in parsed_facts(PolicySet(tuple(missing)))}
+    return tuple(found for m, f in zip(policies.modules, known, strict=True)
+                 if (found := f if f is not None else parsed.get(m.path)) is not None)
+
+
+def parsed_facts(policies: PolicySet) -> tuple[ModuleFacts, ...]:
+    """Each module's facts from a fresh parse of them all."""
     by_path = {m.path: m for m in policies.modules}
     return tuple(_facts(by_path[str(entry["source"]["file"])], entry["ast"])
                  for entry in parse_module_asts(policies) if str(entry["source"]["file"]) in by_path)
