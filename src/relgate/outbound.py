@@ -64,6 +64,14 @@ def bind_to_origin(session: requests.Session, base_url: str) -> requests.Session
     return session
 
 
+def require_encrypted(url: str, where: str) -> None:
+    """Refuse to send a credential over plain HTTP to anything but this machine (loopback)."""
+    scheme, host, _ = origin(url)
+    if scheme == "https" or host in ("localhost", "::1") or host.startswith("127."):
+        return
+    raise ConfigError(f"{where}: refusing to send a token to {scrub(show_origin(url))} without TLS; use https://")
+
+
 def bound_session(base_url: str) -> requests.Session:
     """A new requests session that stays on `base_url`'s origin."""
     return bind_to_origin(requests.Session(), base_url)

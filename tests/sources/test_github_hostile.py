@@ -148,3 +148,19 @@ def test_a_fifo_as_the_event_payload_does_not_block(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     with pytest.raises(SourceError, match=r"GITHUB_EVENT_PATH: .*expected a regular file, found a FIFO"):
         gather({"GITHUB_EVENT_PATH": str(fifo)})
+
+
+@pytest.mark.parametrize("api_url", ["http://github.example/api/v3", "http://10.0.0.5:8080/api/v3"])
+def test_token_is_never_sent_over_plain_http(api_url: str) -> None:
+    from relgate.sources.github_api import GithubClient
+
+    with pytest.raises(SourceError, match=r"refusing to send a token to http://.* without TLS"):
+        GithubClient(api_url, REPO, TOKEN, 5.0)
+
+
+@responses.activate
+def test_plain_http_on_loopback_is_allowed_with_a_token() -> None:
+    from relgate.sources.github_api import GithubClient
+
+    responses.get(f"http://127.0.0.1:8080/api/v3/repos/{REPO}/pulls/1", json={"number": 1})
+    assert GithubClient("http://127.0.0.1:8080/api/v3", REPO, TOKEN, 5.0).get("/pulls/1") == {"number": 1}

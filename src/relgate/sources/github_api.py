@@ -22,6 +22,7 @@ from relgate.outbound import (
     bind_to_origin,
     checked_token,
     network_reason,
+    require_encrypted,
     same_origin,
     show_origin,
 )
@@ -58,6 +59,7 @@ class GithubClient:
         }
         if token:
             try:
+                require_encrypted(self.base, f"github {repo}: api_url")
                 self._headers["Authorization"] = f"Bearer {checked_token(token, f'github {repo}: token')}"
             except ConfigError as exc:
                 raise SourceError(str(exc)) from None
