@@ -346,7 +346,7 @@ def replay_command(log_path: str | None, store_url: str | None, config_path: str
     from relgate.cli_store import progress_for
     from relgate.cli_time import since_ns
     from relgate.policy import load_policies
-    from relgate.replay import replay
+    from relgate.replay import replay_store
 
     def body() -> int:
         env = dict(os.environ)
@@ -354,8 +354,8 @@ def replay_command(log_path: str | None, store_url: str | None, config_path: str
         store = choose_store(store=store_url, log=log_path, config=config)
         policies = load_policies(policy_paths, Path.cwd())
         with progress_for("replaying", store, quiet) as progress:
-            records = (record for _, record in store.records(progress.update))
-            report = replay(records, policies, engine_name=engine, config=config, since_ns=since_ns(since))
+            report = replay_store(store, policies, engine_name=engine, config=config, since_ns=since_ns(since),
+                                  progress=progress.update)
         if report.replayed == 0 and fail_on_flip:
             raise RelgateError(f"{store.where}: no decision replayed ({report.skipped} record(s) without replay "
                                f"data): --fail-on-flip cannot pass on nothing")
