@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from relgate.action import run
-from tests.conftest import ROOT
+from tests.output.code_scanning import upload_problems
 
 
 def actions_env(tmp_path: Path, config: Path, **inputs: str) -> dict[str, str]:
@@ -90,25 +89,43 @@ def test_hostile_finding_message_comes_out_inert(quickstart: Path, tmp_path: Pat
     assert "owned" not in (tmp_path / "output").read_text()
 
 
-def test_bad_config_is_an_error_annotation_and_exit_two(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_config_still_writes_every_output_and_an_honest_summary(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     config = tmp_path / "relgate.yaml"
     config.write_text("version: 1\nsources: [\n")
-    assert run(actions_env(tmp_path, config)) == 2
-    assert capsys.readouterr().out.startswith("::error title=relgate error::")
+    files = f"sarif={tmp_path}/out/g.sarif json={tmp_path}/out/d.json junit={tmp_path}/out/j.xml " \
+            f"markdown={tmp_path}/out/s.md"
+    assert run(actions_env(tmp_path, config, RELGATE_OUTPUTS=files, RELGATE_ENVIRONMENT="production")) == 2
+    printed = capsys.readouterr().out
+    assert "relgate: ERROR" in printed and "::error title=relgate error::" in printed
     assert step_outputs(tmp_path / "output")["decision"] == "error"
+    summary = (tmp_path / "summary.md").read_text()
+    assert "evaluated at" not in summary and " with ;" not in summary and "``" not in summary
+    assert "no decision could be made (see Errors)" in summary and "production" in summary
+    sarif = (tmp_path / "out" / "g.sarif").read_text()
+    assert upload_problems(sarif) == []
+    invocation = json.loads(sarif)["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is False and "relgate.yaml" in str(invocation)
+    assert json.loads((tmp_path / "out" / "d.json").read_text())["decision"] == "error"
+    assert ET.parse(tmp_path / "out" / "j.xml").getroot().find("testsuite").get("errors") == "1"  # type: ignore
+    assert "no decision could be made" in (tmp_path / "out" / "s.md").read_text()
 
 
-def test_action_yml_is_a_composite_action_without_script_injection() -> None:
-    action: dict[str, Any] = yaml.safe_load((ROOT / "action.yml").read_text())
-    assert action["runs"]["using"] == "composite"
-    assert set(action["inputs"]) == {"config", "environment", "mode", "override-reason", "outputs", "python"}
-    assert set(action["outputs"]) == {"decision", "allowed", "audit-id", "record-path", "violations"}
-    for step in action["runs"]["steps"]:
-        assert "${{" not in step.get("run", ""), step["name"]
-        assert step.get("shell") == "bash"
-    gate = next(s for s in action["runs"]["steps"] if s.get("id") == "gate")
-    assert "-m relgate.action" in gate["run"]
-    passed = set(gate["env"].values())
-    for name in action["inputs"]:
-        if name != "python":
-            assert "${{ inputs.%s }}" % name in passed  # noqa: UP031
+def test_warn_mode_annotations_are_warnings_and_errors_do_not_fail_the_step(
+        quickstart: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pin_time(quickstart)
+    assert run(actions_env(tmp_path, quickstart, RELGATE_MODE="warn")) == 0
+    printed = capsys.readouterr().out
+    assert "::warning file=requirements.txt,line=2," in printed and "::error" not in printed
+    assert "Mode **warn**" in (tmp_path / "summary.md").read_text()
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("version: 1\nsources: [\n")
+    assert run(actions_env(tmp_path, broken, RELGATE_MODE="warn")) == 0
+    printed = capsys.readouterr().out
+    assert "::warning title=relgate error::" in printed and "::error" not in printed
+
+
+def test_an_unknown_mode_is_an_error_not_warn(quickstart: Path, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(actions_env(tmp_path, quickstart, RELGATE_MODE="audit")) == 2
+    assert "RELGATE_MODE (input `mode`): expected one of enforce, warn" in capsys.readouterr().out

@@ -32,6 +32,8 @@ def test_bad_input_raises_relgate_error(tmp_path: Path) -> None:
 
 def test_readme_commands_are_what_ci_runs() -> None:
     readme = (ROOT / "README.md").read_text()
-    assert "python3 -m pip install . && relgate check --config examples/quickstart/relgate.yaml" in readme
+    first = ("python3 -m venv .venv && .venv/bin/pip install . && "
+             ".venv/bin/relgate check --config examples/quickstart/relgate.yaml")
+    assert f"```sh\n{first}\n```" in readme  # a venv: works on an externally managed (PEP 668) Python
     assert "bash scripts/test.sh" in readme
     assert "bash scripts/test.sh" in (ROOT / ".ci" / "run").read_text()

@@ -11,6 +11,8 @@ import os
 import stat
 from pathlib import Path
 
+from relgate.portable import READ_FLAGS
+
 MAX_CONFIG_BYTES = 1024 * 1024
 
 
@@ -34,7 +36,7 @@ def read_text(path: Path, max_bytes: int = MAX_CONFIG_BYTES) -> str:
     """The file's text; a leading UTF-8 byte order mark is dropped."""
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        fd = os.open(path, READ_FLAGS)  # also binary on Windows: the bytes as written
     except OSError as exc:
         raise FileRefused(exc.strerror or str(exc)) from None
     info = os.fstat(fd)

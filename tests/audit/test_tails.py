@@ -122,15 +122,13 @@ def test_a_failed_append_forgets_the_tail(tmp_path: Path, reads: list[str], monk
     log = tmp_path / "audit.jsonl"
     store = JsonlStore(log)
     store.append(body(), STREAM)
-    real = os.fdatasync
-
     def full(fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(os, "fdatasync", full)
-    with pytest.raises(AuditError, match="No space left"):
-        store.append(body(), STREAM)
-    monkeypatch.setattr(os, "fdatasync", real)
+    with monkeypatch.context() as patched:
+        patched.setattr("relgate.audit.jsonl.datasync", full)
+        with pytest.raises(AuditError, match="No space left"):
+            store.append(body(), STREAM)
     record = store.append(body(), STREAM)
     assert record["relgateseq"] == 2
     assert reads == [STREAM, STREAM]

@@ -12,7 +12,6 @@ which `relgate audit repair` removes.
 from __future__ import annotations
 
 import errno
-import fcntl
 import json
 import os
 import stat
@@ -25,6 +24,7 @@ from relgate.audit import tails
 from relgate.audit.chain import HASH, SEQ, STREAM
 from relgate.audit.store import BLANK, TORN, LinkingStore, RawRow, parse_record
 from relgate.errors import AuditError
+from relgate.portable import OPEN_FLAGS, datasync, lock_exclusive, pread
 
 
 def reason(exc: OSError) -> str:
@@ -82,7 +82,7 @@ class JsonlStore(LinkingStore):
     @contextmanager
     def locked(self) -> Iterator[int]:
         """The log open for appending and reading, exclusively locked (the lock is on the file, not its name)."""
-        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
+        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | OPEN_FLAGS
         try:
             try:
                 fd = os.open(self.path, flags, 0o644)
@@ -94,7 +94,7 @@ class JsonlStore(LinkingStore):
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise AuditError(f"{self.path}: the audit log is not a regular file")
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            lock_exclusive(fd)
             yield fd
         finally:
             os.close(fd)
@@ -123,8 +123,8 @@ class JsonlStore(LinkingStore):
                 if step <= 0:
                     raise OSError(errno.EIO, f"only {written} of {len(line)} bytes could be written")
                 written += step
-            os.fdatasync(fd)
-            if os.pread(fd, len(line), size) != line:
+            datasync(fd)
+            if pread(fd, len(line), size) != line:
                 raise OSError(errno.EIO, "the bytes read back differ from those written")
         except BaseException as exc:
             tails.forget(fd)
@@ -151,14 +151,14 @@ class JsonlStore(LinkingStore):
         """
         if size == 0:
             return 0, ""
-        if os.pread(fd, 1, size - 1) != b"\n":
+        if pread(fd, 1, size - 1) != b"\n":
             raise AuditError(f"{self.path}:{_line_count(fd, size) + 1}: torn final record (an append was interrupted); "
                              f"`relgate audit repair` removes it")
         tail, position = b"", size
         while position > 0:
             step = min(1 << 14, position)
             position -= step
-            tail = os.pread(fd, step, position) + tail
+            tail = pread(fd, step, position) + tail
             parts = tail.split(b"\n")
             complete = parts if position == 0 else parts[1:]
             for raw in reversed(complete):
@@ -177,7 +177,7 @@ class JsonlStore(LinkingStore):
 def _line_count(fd: int, size: int) -> int:
     count = position = 0
     while position < size:
-        chunk = os.pread(fd, 1 << 20, position)
+        chunk = pread(fd, 1 << 20, position)
         if not chunk:
             break
         count += chunk.count(b"\n")

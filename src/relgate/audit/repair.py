@@ -22,6 +22,7 @@ from relgate.audit.jsonl import JsonlStore
 from relgate.audit.store import TORN, Entry
 from relgate.audit.verify import VerifyReport, verify
 from relgate.errors import AuditError
+from relgate.portable import pread
 from relgate.timeutil import format_ns, now_ns
 
 REPAIR_STREAM = "relgate/repair"
@@ -54,7 +55,7 @@ def repair(store: JsonlStore, key: Ed25519PrivateKey | None) -> RepairResult:
                              f"so the repair record is signed too")
         size = os.fstat(fd).st_size
         keep = size - _torn_length(fd, size)
-        removed = os.pread(fd, size - keep, keep)
+        removed = pread(fd, size - keep, keep)
         saved = store.path.with_name(f"{store.path.name}.torn-{now_ns()}")
         try:
             saved.write_bytes(removed)
@@ -72,7 +73,7 @@ def _torn_length(fd: int, size: int) -> int:
     position = size
     while position > 0:
         start = max(0, position - (1 << 16))
-        newline = os.pread(fd, position - start, start).rfind(b"\n")
+        newline = pread(fd, position - start, start).rfind(b"\n")
         if newline >= 0:
             return size - (start + newline + 1)
         position = start

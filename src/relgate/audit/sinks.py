@@ -9,7 +9,6 @@ claimed by renaming it before it is sent, so two flushes never send one record t
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
@@ -24,6 +23,7 @@ import requests
 
 from relgate.errors import AuditError
 from relgate.outbound import CrossOriginRedirect, bound_session, checked_headers, network_reason
+from relgate.portable import OPEN_FLAGS, lock_exclusive
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 _CORE = ("specversion", "id", "source", "type", "subject", "time")
@@ -145,11 +145,11 @@ def flush(sinks: list[Sink], directory: Path) -> tuple[int, list[str]]:
 def _flush_lock(folder: Path) -> Iterator[None]:
     """One flush of a sink at a time; a second waits, then finds only what is left."""
     try:
-        fd = os.open(folder / ".flush.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fd = os.open(folder / ".flush.lock", os.O_RDWR | os.O_CREAT | OPEN_FLAGS, 0o644)
     except OSError as exc:
         raise AuditError(f"{folder}: cannot lock the spool: {exc.strerror or exc}") from None
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        lock_exclusive(fd)
         yield
     finally:
         os.close(fd)

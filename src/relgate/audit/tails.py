@@ -5,8 +5,8 @@ log backwards and parsing lines; a process that appends many records (a service,
 an import, a benchmark) would do that for every one. After each append we remember
 the file's state and the stream heads we know. The memory is trusted only while the
 file is exactly as we left it: the same device and inode, the same size, the same
-modification and change times (ctime moves on every write, truncation or utime, and
-cannot be set back), and the same final line, byte for byte. Any other writer, a
+modification and change times (on POSIX ctime moves on every write, truncation or
+utime, and cannot be set back), and the same final line, byte for byte. Any other writer, a
 repair, a truncation or a replaced file fails that check and the head is read from
 the file again. The memory never outlives the process and only ever saves a read.
 """
@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
+
+from relgate.portable import pread
 
 _MAX_FILES = 64
 
@@ -42,7 +44,7 @@ def lookup(fd: int, now: os.stat_result) -> Tail | None:
     if tail is None or (tail.size, tail.mtime_ns, tail.ctime_ns) != (now.st_size, now.st_mtime_ns, now.st_ctime_ns):
         return None
     end = len(tail.last_line)
-    if now.st_size < end or os.pread(fd, end, now.st_size - end) != tail.last_line:
+    if now.st_size < end or pread(fd, end, now.st_size - end) != tail.last_line:
         return None
     return tail
 

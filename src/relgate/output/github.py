@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import quote
 
-from relgate.decision import Decision, Violation
+from relgate.decision import Decision, Mode, Violation
 from relgate.errors import RelgateError
 from relgate.output.escape import terminal, workflow_data, workflow_property
 from relgate.output.interface import Format
@@ -45,9 +45,10 @@ class GithubFormat(Format):
     name = "github"
 
     def render(self, decision: Decision, *, colour: bool = False) -> str:
-        lines = [_command("error", error, title="relgate error") for error in decision.errors]
+        blocking = "warning" if decision.mode is Mode.WARN else "error"  # warn mode reports, it never fails a step
+        lines = [_command(blocking, error, title="relgate error") for error in decision.errors]
         for violation in decision.violations:
-            lines.extend(_annotations("error", violation))
+            lines.extend(_annotations(blocking, violation))
         for warning in decision.warnings:
             lines.extend(_annotations("warning", warning))
         return "".join(line + "\n" for line in lines)

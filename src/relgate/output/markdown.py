@@ -30,19 +30,28 @@ def _table(title: str, items: tuple[Violation, ...]) -> list[str]:
     ]
 
 
+def _where(decision: Decision) -> str:
+    """What was gated and how, saying only what is known (a run that failed early has no time or engine)."""
+    text = (f"Service **{markdown(decision.service or '-')}** → environment "
+            f"**{markdown(decision.environment or '-')}**")
+    if not decision.evaluated_at:
+        return text + ": no decision could be made (see Errors)." if decision.errors else text + "."
+    text += f", evaluated at {markdown(decision.evaluated_at)}"
+    if decision.engine:
+        text += f" with {markdown(decision.engine)}"
+    if decision.policy_digest:
+        text += f"; policy digest {markdown_code(decision.policy_digest)}"
+    return text + "."
+
+
 class MarkdownFormat(Format):
     name = "markdown"
 
     def render(self, decision: Decision, *, colour: bool = False) -> str:
         verdict = decision.verdict
-        lines = [
-            f"## {_ICON[verdict]} relgate: {verdict.value}",
-            "",
-            f"Service **{markdown(decision.service or '-')}** → environment "
-            f"**{markdown(decision.environment or '-')}**, evaluated at {markdown(decision.evaluated_at)} "
-            f"with {markdown(decision.engine)}; policy digest {markdown_code(decision.policy_digest)}.",
-            "",
-        ]
+        lines = [f"## {_ICON[verdict]} relgate: {verdict.value}", "", _where(decision), ""]
+        if decision.mode.value == "warn":
+            lines += ["Mode **warn**: reported only; this gate does not block the job.", ""]
         if decision.errors:
             lines += ["### Errors", "", *(f"- {markdown(e)}" for e in decision.errors), ""]
         lines += _table("Violations", decision.violations)

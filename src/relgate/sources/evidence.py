@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from relgate.errors import SourceError
+from relgate.portable import READ_FLAGS
 
 # Real reports: CodeQL logs of ~100 MB exist; Trivy image reports are a few MB.
 MAX_BYTES = 256 * 1024 * 1024
@@ -65,9 +66,8 @@ def read_bytes(path: Path, limit: int | None = None) -> bytes:
     cannot block the read and a swap between check and read cannot slip one in.
     """
     limit = MAX_BYTES if limit is None else limit
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        fd = os.open(path, flags)
+        fd = os.open(path, READ_FLAGS)  # non-blocking, binary (no CRLF translation on Windows)
     except OSError as exc:
         raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
