@@ -64,3 +64,11 @@ def test_a_hung_source_does_not_keep_the_process_alive() -> None:
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, timeout=20)
     assert time.perf_counter() - start < 10
+
+
+def test_each_source_reports_its_own_duration_not_the_wait_for_earlier_ones() -> None:
+    specs = [SourceSpec("slow", "slow", options={"seconds": 0.6}),
+             SourceSpec("slow", "quick", options={"seconds": 0.05})]
+    slow, quick = run_sources(specs, GatherRequest(0, "s", "e"))
+    assert slow.status == quick.status == "ok"
+    assert slow.duration_ms >= 590 and quick.duration_ms < 400, (slow.duration_ms, quick.duration_ms)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -12,9 +11,6 @@ from typing import Any, TypeVar
 import click
 
 from relgate import __version__
-from relgate.cli_audit import audit
-from relgate.cli_policy import policy_test
-from relgate.cli_time import since_ns
 from relgate.config import load_config
 from relgate.context import recorded_failures
 from relgate.decision import Decision
@@ -23,10 +19,8 @@ from relgate.errors import RelgateError, describe
 from relgate.gate import RunOptions, evaluate, gather_context, run_check
 from relgate.output import FORMATS, render
 from relgate.output.escape import json_text, terminal
-from relgate.output.github import check_publishable, publish, run_url_from
 from relgate.output.text import COLOR_CHOICES, use_colour
 from relgate.redact import remember_env, scrub, scrub_value
-from relgate.sources.evidence import load_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,6 +33,8 @@ def _fail(message: str) -> None:
 def _unexpected(exc: Exception) -> None:
     """Any exception no command handled: still one line and exit 2 (RELGATE_DEBUG=1 adds the traceback)."""
     if os.environ.get("RELGATE_DEBUG"):
+        import traceback
+
         traceback.print_exc()
     if isinstance(exc, OSError | UnicodeError | RecursionError | MemoryError):
         _fail(describe(exc))
@@ -46,7 +42,29 @@ def _unexpected(exc: Exception) -> None:
         _fail(f"internal error (a bug in relgate; the gate did not decide): {describe(exc)}")
 
 
-class _Guarded(click.Group):
+class _Lazy(click.Group):
+    """A group whose commands named in `lazy` ("module:attribute") are imported only when run or listed.
+
+    So `relgate check` never loads the audit CLI, policy testing or the web stack.
+    """
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            import importlib
+
+            module, _, attribute = self.lazy[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+class _Guarded(_Lazy):
     """The top-level group: whatever a command raises ends as one line on stderr and exit 2."""
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -117,6 +135,8 @@ def parse_outputs(outputs: Sequence[str], as_json: bool = False) -> list[tuple[s
     if sum(1 for _, path in parsed if path == "-") > 1:
         raise RelgateError("--output: only one format can go to stdout ('-')")
     if any(name == "github" for name, _ in parsed):
+        from relgate.output.github import check_publishable
+
         check_publishable(os.environ)
     return parsed
 
@@ -144,6 +164,8 @@ def write_outputs(decision: Decision, outputs: list[tuple[str, str]]) -> None:
             except OSError as exc:
                 raise RelgateError(f"--output {name}={path}: cannot write: {exc.strerror or exc}") from None
         if name == "github":
+            from relgate.output.github import publish, run_url_from
+
             publish(decision, os.environ, run_url_from(os.environ))
 
 
@@ -166,7 +188,8 @@ def _guard(func: Callable[[], int]) -> None:
     sys.exit(code)
 
 
-@click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]},
+             lazy={"audit": "relgate.cli_audit:audit"})
 @click.version_option(__version__, prog_name="relgate")
 def main() -> None:
     """relgate: a policy-as-code release gate. Exit codes: 0 allow, 1 deny, 2 error."""
@@ -253,10 +276,12 @@ def eval_command(config_path: str, context_path: str, **flags: Any) -> None:
 
 def _read_json(path: Path) -> Any:
     """A saved context is evidence too: a regular file within the evidence limits, plain bounded JSON."""
+    from relgate.sources.evidence import load_json
+
     return load_json(path)
 
 
-@main.group()
+@main.group(cls=_Lazy, lazy={"test": "relgate.cli_policy:policy_test"})
 def policy() -> None:
     """Test and check Rego policies with the loader the gate uses."""
 
@@ -309,24 +334,28 @@ def policy_check(paths: tuple[str, ...], engine: str, v0_compatible: bool, allow
 @click.option("--since", help="Only decisions evaluated since: an RFC 3339 time, or a span like 30d or 12h.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--fail-on-flip", is_flag=True, help="Exit 1 when any decision would flip.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar (it shows only on a terminal, after a second).")
 def replay_command(log_path: str | None, store_url: str | None, config_path: str | None,
                    policy_paths: tuple[str, ...], engine: str, since: str | None, as_json: bool,
-                   fail_on_flip: bool) -> None:
+                   fail_on_flip: bool, quiet: bool) -> None:
     """Re-evaluate recorded decisions with other policies and list those that would flip.
 
     Example: relgate replay --log .relgate/audit.jsonl --policies policies-next/ --fail-on-flip
     """
     from relgate.audit.store import choose_store
+    from relgate.cli_store import progress_for
+    from relgate.cli_time import since_ns
     from relgate.policy import load_policies
-    from relgate.replay import replay
+    from relgate.replay import replay_store
 
     def body() -> int:
         env = dict(os.environ)
         config = load_config(config_path, env) if config_path else None
         store = choose_store(store=store_url, log=log_path, config=config)
         policies = load_policies(policy_paths, Path.cwd())
-        records = (record for _, record in store.records())
-        report = replay(records, policies, engine_name=engine, config=config, since_ns=since_ns(since))
+        with progress_for("replaying", store, quiet) as progress:
+            report = replay_store(store, policies, engine_name=engine, config=config, since_ns=since_ns(since),
+                                  progress=progress.update)
         if report.replayed == 0 and fail_on_flip:
             raise RelgateError(f"{store.where}: no decision replayed ({report.skipped} record(s) without replay "
                                f"data): --fail-on-flip cannot pass on nothing")
@@ -347,8 +376,6 @@ def replay_command(log_path: str | None, store_url: str | None, config_path: str
     _guard(body)
 
 
-policy.add_command(policy_test)
-main.add_command(audit)
 
 
 @main.command()

@@ -11,10 +11,21 @@ import click
 from relgate.audit.attest import envelope, open_envelope
 from relgate.audit.chain import key_id, load_public_key
 from relgate.audit.export import FORMATS as EXPORT_FORMATS
-from relgate.audit.export import export
+from relgate.audit.export import export_chunks
 from relgate.audit.store import open_store
-from relgate.audit.verify import verify
-from relgate.cli_store import config_for, config_option, deliver, log_options, run, signing_key, store_for
+from relgate.audit.verify import verify_store
+from relgate.cli_store import (
+    config_for,
+    config_option,
+    deliver,
+    deliver_chunks,
+    log_options,
+    progress_for,
+    quiet_option,
+    run,
+    signing_key,
+    store_for,
+)
 from relgate.cli_verify import audit_checkpoint, audit_repair, audit_verify
 from relgate.errors import AuditError, RelgateError
 from relgate.output.escape import json_text, terminal
@@ -34,15 +45,18 @@ audit.add_command(audit_repair)
 @log_options
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="jsonl", show_default=True)
 @click.option("--output", "output_path", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@quiet_option
 def audit_export(config_path: str | None, log_path: str | None, store_url: str | None, fmt: str,
-                 output_path: str | None) -> None:
+                 output_path: str | None, quiet: bool) -> None:
     """Export records as a CloudEvents batch, CDEvents, JSONL or CSV.
 
     Example: relgate audit export --store sqlite:gate.db --format cdevents --output events.json
     """
 
     def body() -> int:
-        deliver(export((r for _, r in store_for(config_path, log_path, store_url).records()), fmt), output_path)
+        store = store_for(config_path, log_path, store_url)
+        with progress_for("exporting", store, quiet) as progress:
+            deliver_chunks(export_chunks((r for _, r in store.records(progress.update)), fmt), output_path)
         return 0
 
     run(body)
@@ -51,7 +65,8 @@ def audit_export(config_path: str | None, log_path: str | None, store_url: str |
 @audit.command(name="import")
 @click.argument("source", type=click.Path(dir_okay=False, exists=True))
 @click.option("--store", "store_url", required=True, help="Target store: sqlite:PATH, postgresql://… or jsonl:PATH.")
-def audit_import(source: str, store_url: str) -> None:
+@quiet_option
+def audit_import(source: str, store_url: str, quiet: bool) -> None:
     """Load a JSONL log into another store, verifying the chain first; records keep their hashes.
 
     Example: relgate audit import .relgate/audit.jsonl --store postgresql://relgate@db/relgate
@@ -59,14 +74,16 @@ def audit_import(source: str, store_url: str) -> None:
 
     def body() -> int:
         origin = open_store(f"jsonl:{source}")
-        report = verify(origin.entries())
+        with progress_for("verifying", origin, quiet) as progress:
+            report = verify_store(origin, progress=progress.update)
         if not report.ok:
             raise RelgateError(f"{source}:{report.line}: not imported: {report.reason}")
         target = open_store(store_url)
         count = 0
-        for _, record in origin.records():
-            target.adopt(record)
-            count += 1
+        with progress_for("importing", origin, quiet) as progress:
+            for _, record in origin.records(progress.update):
+                target.adopt(record)
+                count += 1
         click.echo(f"imported {count} record(s) into {target.where}")
         return 0
 
@@ -221,8 +238,10 @@ def audit_show(config_path: str | None, log_path: str | None, store_url: str | N
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
 @click.option("--incidents", "incident_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
               help="Production incidents: a facts file (YAML/JSON) or CDEvents incident.* events. Repeatable.")
+@quiet_option
 def audit_report(config_path: str | None, log_path: str | None, store_url: str | None, since: str | None,
-                 service: str | None, environment: str | None, fmt: str, incident_files: tuple[str, ...]) -> None:
+                 service: str | None, environment: str | None, fmt: str, incident_files: tuple[str, ...],
+                 quiet: bool) -> None:
     """The auditor's report: per stream, blocked runs and why, overrides and waivers, and DORA's four keys
     (deploy frequency, lead time, change failure rate, time to restore) next to time blocked and approval wait.
 
@@ -235,9 +254,11 @@ def audit_report(config_path: str | None, log_path: str | None, store_url: str |
 
     def body() -> int:
         incidents = [i for path in incident_files for i in read_incidents(Path(path))]
-        records = (record for _, record in store_for(config_path, log_path, store_url).records())
-        report = build_report(records, since_ns=since_ns(since), service=service, environment=environment,
-                              incidents=incidents)
+        store = store_for(config_path, log_path, store_url)
+        with progress_for("reading", store, quiet) as progress:
+            records = (record for _, record in store.records(progress.update))
+            report = build_report(records, since_ns=since_ns(since), service=service, environment=environment,
+                                  incidents=incidents)
         if fmt == "json":
             click.echo(json_text(report))
         else:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from relgate.audit.chain import load_signing_key
 from relgate.audit.store import AuditStore, choose_store
@@ -17,6 +16,11 @@ from relgate.config import Config, load_config
 from relgate.errors import RelgateError
 from relgate.output.escape import terminal
 from relgate.redact import scrub
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from relgate.progress import Progress
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_CONFIG = "relgate.yaml"
@@ -30,6 +34,19 @@ def log_options(func: F) -> F:
                         help="JSONL audit log to read (relative to the working directory; default: the config's "
                              "audit store, relative to the config file).")(func)
     return config_option(func)
+
+
+def quiet_option(func: F) -> F:
+    return click.option("--quiet", "-q", is_flag=True,
+                        help="No progress bar (it shows only on a terminal, after a second of work).")(func)
+
+
+def progress_for(label: str, store: AuditStore, quiet: bool) -> Progress:
+    """A progress bar for reading `store`, with an ETA when the store can tell its size cheaply."""
+    from relgate.progress import Progress, wanted
+
+    shown = wanted(sys.stderr, quiet, os.environ)
+    return Progress(label, total=store.size_hint() if shown else None, quiet=quiet)
 
 
 def config_option(func: F) -> F:
@@ -67,6 +84,26 @@ def deliver(text: str, output_path: str | None) -> None:
         Path(output_path).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise RelgateError(f"{output_path}: cannot write: {exc.strerror or exc}") from None
+
+
+def deliver_chunks(chunks: Iterable[str], output_path: str | None) -> None:
+    """Write text as it is produced: to stdout, or to --output whole (a temporary file renamed into place,
+    so a failed export never leaves half a file under the name)."""
+    if not output_path:
+        for chunk in chunks:
+            click.echo(chunk, nl=False)
+        return
+    target = Path(output_path)
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    try:
+        with partial.open("w", encoding="utf-8") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+        os.replace(partial, target)
+    except OSError as exc:
+        raise RelgateError(f"{output_path}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def fail(message: str) -> None:

@@ -17,8 +17,8 @@ from relgate.audit.checkpoint import (
     write_checkpoint,
 )
 from relgate.audit.store import AuditStore
-from relgate.audit.verify import StreamSummary, VerifyReport, verify
-from relgate.cli_store import config_for, log_options, run, signing_key, store_for, warn
+from relgate.audit.verify import StreamSummary, VerifyReport, verify_store
+from relgate.cli_store import config_for, log_options, progress_for, quiet_option, run, signing_key, store_for, warn
 from relgate.errors import AuditError
 from relgate.output.escape import json_text, terminal
 
@@ -66,8 +66,9 @@ def _as_json(store: AuditStore, report: VerifyReport, checkpoints: list[Checkpoi
               help="A checkpoint from `audit checkpoint`: prove the log still extends it. Repeat with the previous "
                    "checkpoint to prove the log only grew between them.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was proved as JSON.")
+@quiet_option
 def audit_verify(config_path: str | None, log_path: str | None, store_url: str | None, key_path: str | None,
-                 checkpoint_paths: tuple[str, ...], as_json: bool) -> None:
+                 checkpoint_paths: tuple[str, ...], as_json: bool, quiet: bool) -> None:
     """Recompute the hash chain and say what it proves; name the first bad record and exit 1.
 
     Exit 0: every record verifies (and the log extends every checkpoint given);
@@ -89,7 +90,8 @@ def audit_verify(config_path: str | None, log_path: str | None, store_url: str |
         except AuditError as exc:
             click.echo(f"FAIL: {terminal(str(exc))}")
             return 1
-        report = verify(store.entries(), public, anchors)
+        with progress_for("verifying", store, quiet) as progress:
+            report = verify_store(store, public, anchors, progress=progress.update)
         if report.unreadable:
             raise AuditError(f"{store.where}:{report.line}: {report.reason}")
         if report.ok and report.count == 0:
@@ -128,8 +130,9 @@ def _print_proof(store: AuditStore, report: VerifyReport, checkpoints: list[Chec
               help="Write the checkpoint here (whole, atomically) instead of stdout.")
 @click.option("--previous", "previous_path", type=click.Path(dir_okay=False),
               help="The last checkpoint: refuse unless the log still extends it, and link the new one to it.")
+@quiet_option
 def audit_checkpoint(config_path: str | None, log_path: str | None, store_url: str | None, key_path: str | None,
-                     out_path: str | None, previous_path: str | None) -> None:
+                     out_path: str | None, previous_path: str | None, quiet: bool) -> None:
     """Verify the log, then write a signed checkpoint (records, size and head hash per stream) to keep elsewhere.
 
     With `audit.witness` in the config, the checkpoint is also posted there (spooled
@@ -147,7 +150,9 @@ def audit_checkpoint(config_path: str | None, log_path: str | None, store_url: s
             if problem:
                 click.echo(f"FAIL: {terminal(problem)}")
                 return 1
-        report = verify(store.entries(), None, merge_anchors([previous] if previous else []))
+        with progress_for("verifying", store, quiet) as progress:
+            report = verify_store(store, None, merge_anchors([previous] if previous else []),
+                                  progress=progress.update)
         if report.unreadable:
             raise AuditError(f"{store.where}:{report.line}: {report.reason}")
         if not report.ok:
@@ -198,7 +203,7 @@ def audit_repair(config_path: str | None, log_path: str | None, store_url: str |
     def body() -> int:
         store = store_for(config_path, log_path, store_url)
         if not isinstance(store, JsonlStore):
-            report = verify(store.entries())
+            report = verify_store(store)
             if not report.ok:
                 click.echo(terminal(f"FAIL: {store.where}:{report.line}: not repaired: {report.reason}"))
                 return report.exit_code

@@ -8,7 +8,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -172,7 +171,7 @@ def _validate(document: dict[str, Any], validator: Validator, where: str) -> dic
 @lru_cache(maxsize=1)
 def _config_schema() -> Mapping[str, Any]:
     schema: Mapping[str, Any] = json.loads(
-        resources.files("relgate").joinpath("schemas/config.schema.json").read_text()
+        (Path(__file__).parent / "schemas" / "config.schema.json").read_text()
     )
     return schema
 

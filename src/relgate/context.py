@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from relgate.context_check import SchemaViolation, check
@@ -117,7 +117,7 @@ def _merge_tests(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def context_schema() -> dict[str, Any]:
-    text = resources.files("relgate").joinpath("schemas/context.schema.json").read_text()
+    text = (Path(__file__).parent / "schemas" / "context.schema.json").read_text()
     schema: dict[str, Any] = json.loads(text)
     return schema
 

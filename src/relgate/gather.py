@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import Future, InvalidStateError, wait
 from dataclasses import dataclass
 
 from relgate.errors import RelgateError, describe
@@ -41,16 +39,47 @@ class SourceRun:
         return status
 
 
-def _collect(source: Source, request: GatherRequest, future: Future[Evidence]) -> None:
+class _Outcome:
+    """One source's evidence or exception, handed over once, with when it arrived.
+
+    A plain event and lock rather than concurrent.futures (whose import pulls in
+    logging): a run that gave up on the source (timed out) ignores whatever comes later.
+    """
+
+    def __init__(self) -> None:
+        self._arrived = threading.Event()
+        self._lock = threading.Lock()
+        self._abandoned = False
+        self.evidence: Evidence = {}
+        self.error: BaseException | None = None
+        self.finished = 0.0
+
+    def settle(self, evidence: Evidence, error: BaseException | None) -> None:
+        with self._lock:
+            if self._abandoned or self._arrived.is_set():
+                return
+            self.evidence, self.error, self.finished = evidence, error, time.perf_counter()
+            self._arrived.set()
+
+    def wait(self, timeout: float) -> bool:
+        return self._arrived.wait(timeout)
+
+    def done(self) -> bool:
+        return self._arrived.is_set()
+
+    def abandon(self) -> None:
+        with self._lock:
+            self._abandoned = True
+
+
+def _collect(source: Source, request: GatherRequest, outcome: _Outcome) -> None:
     """Run one source and hand over its outcome, unless the run already gave up on it (nobody is waiting)."""
     try:
-        outcome = source.collect(request)
+        evidence = source.collect(request)
     except BaseException as exc:  # handed to the caller, who turns it into the source's error
-        with contextlib.suppress(InvalidStateError):  # cancelled: the source timed out
-            future.set_exception(exc)
+        outcome.settle({}, exc)
         return
-    with contextlib.suppress(InvalidStateError):
-        future.set_result(outcome)
+    outcome.settle(evidence, None)
 
 
 def run_sources(specs: Sequence[SourceSpec], request: GatherRequest) -> tuple[SourceRun, ...]:
@@ -60,33 +89,35 @@ def run_sources(specs: Sequence[SourceSpec], request: GatherRequest) -> tuple[So
     and abandoned at once, and cannot keep the process (and the pipeline) waiting:
     the process exits as soon as the decision is made. Sources themselves must not
     start non-daemon threads (a ThreadPoolExecutor's workers are joined at exit).
+    A source's duration runs to when its own evidence arrived, not to when the run
+    got round to reading it.
     """
     started: dict[str, float] = {}
-    futures: list[Future[Evidence]] = []
+    outcomes: list[_Outcome] = []
     for spec in specs:
-        future: Future[Evidence] = Future()
+        outcome = _Outcome()
         started[spec.name] = time.perf_counter()
-        thread = threading.Thread(target=_collect, args=(source_class(spec.type)(spec), request, future),
+        thread = threading.Thread(target=_collect, args=(source_class(spec.type)(spec), request, outcome),
                                   name=f"relgate-source-{spec.name}", daemon=True)
         thread.start()
-        futures.append(future)
+        outcomes.append(outcome)
     runs: list[SourceRun] = []
-    for spec, future in zip(specs, futures, strict=True):
+    for spec, outcome in zip(specs, outcomes, strict=True):
         remaining = spec.timeout_s - (time.perf_counter() - started[spec.name])
-        wait([future], timeout=max(remaining, 0.0))
-        elapsed = (time.perf_counter() - started[spec.name]) * 1000
-        runs.append(_outcome(spec, future, elapsed))
+        outcome.wait(max(remaining, 0.0))
+        runs.append(_outcome(spec, outcome, started[spec.name]))
     return tuple(runs)
 
 
-def _outcome(spec: SourceSpec, future: Future[Evidence], elapsed_ms: float) -> SourceRun:
-    if not future.done():
-        future.cancel()
+def _outcome(spec: SourceSpec, outcome: _Outcome, started: float) -> SourceRun:
+    if not outcome.done():
+        outcome.abandon()
         message = f"source {spec.name!r} timed out after {spec.timeout_s:g}s"
-        return SourceRun(spec, "error", elapsed_ms, {}, message)
-    error = future.exception()
+        return SourceRun(spec, "error", (time.perf_counter() - started) * 1000, {}, message)
+    elapsed_ms = (outcome.finished - started) * 1000
+    error = outcome.error
     if error is None:
-        return SourceRun(spec, "ok", elapsed_ms, future.result())
+        return SourceRun(spec, "ok", elapsed_ms, outcome.evidence)
     if isinstance(error, RelgateError):
         return SourceRun(spec, "error", elapsed_ms, {}, scrub(str(error)))
     # A bug in a source must still fail closed, and say where it happened.

@@ -3,24 +3,30 @@
 Each record carries what a faithful replay needs (masked input, evaluated_at,
 thresholds, waivers, enforcement, mode), so a replay changes only what its
 caller names: the policies, and with a config also thresholds, waivers and
-enforcement.
+enforcement. Policies are loaded once per distinct set of thresholds and waivers
+(in each worker), never per record; a large log is replayed by one worker process
+per core (`replay_store`), its flips reported in the log's order.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from relgate.audit.store import BLANK, AuditStore, RawRow, parse_record
 from relgate.config import Config, Waiver
 from relgate.decision import Decision, Mode
 from relgate.engines import make_engine
 from relgate.engines.interface import Engine, PolicySet
-from relgate.errors import RelgateError
+from relgate.errors import AuditError, RelgateError
 from relgate.verdict import OverrideRequest, judge
 from relgate.waivers import open_book
+
+CHUNK = 64  # a record takes milliseconds to evaluate: small chunks keep every worker busy to the end
+REPLAYED, SKIPPED, OUTSIDE = "replayed", "skipped", "outside"
 
 
 @dataclass(frozen=True)
@@ -65,28 +71,23 @@ def _recorded_override(result: Mapping[str, Any]) -> OverrideRequest | None:
     return OverrideRequest(str(overrides[0].get("reason", "")), str(overrides[0].get("actor", "")))
 
 
-def replay(
-    records: Iterable[Mapping[str, Any]],
-    policies: PolicySet,
-    *,
-    engine_name: str = "regorus",
-    config: Config | None = None,
-    since_ns: int | None = None,
-) -> ReplayReport:
-    """Replay every record (optionally only those evaluated since `since_ns`); never writes anything."""
-    started = time.perf_counter()
-    engines: dict[str, Engine] = {}
-    replayed = skipped = 0
-    flips: list[Flip] = []
-    for record in records:
+class Replayer:
+    """Replays records one by one, loading the policies once per distinct thresholds and waivers."""
+
+    def __init__(self, policies: PolicySet, engine_name: str, config: Config | None, since_ns: int | None) -> None:
+        self.policies, self.engine_name, self.config, self.since_ns = policies, engine_name, config, since_ns
+        self.engines: dict[str, Engine] = {}
+
+    def one(self, record: Mapping[str, Any]) -> tuple[str, Flip | None]:
+        """(REPLAYED, the flip or None), (SKIPPED, None) without replay data, (OUTSIDE, None) before `since`."""
+        config = self.config
         custom = record.get("data", {}).get("customData", {})
         log, recorded = custom.get("decision_log", {}), custom.get("replay")
         if not isinstance(recorded, dict) or not isinstance(log.get("input"), dict):
-            skipped += 1
-            continue
+            return SKIPPED, None
         context = log["input"]
-        if since_ns is not None and int(context.get("evaluated_at_ns", 0)) < since_ns:
-            continue
+        if self.since_ns is not None and int(context.get("evaluated_at_ns", 0)) < self.since_ns:
+            return OUTSIDE, None
         data = dict(config.data) if config else recorded.get("data", {})
         waivers = config.waivers if config else tuple(Waiver(**w) for w in recorded.get("waivers", []))
         levels = dict(config.enforcement) if config else recorded.get("enforcement", {})
@@ -95,10 +96,11 @@ def replay(
                          evaluated_at_ns=int(context.get("evaluated_at_ns", 0)))
         loaded = {"config": data, "waivers": book.policy_data()}
         key = json.dumps(loaded, sort_keys=True)
-        engine = engines.get(key)
+        engine = self.engines.get(key)
         if engine is None:
-            engine = engines[key] = make_engine(engine_name)
-            engine.load(policies, loaded)
+            engine = make_engine(self.engine_name)
+            engine.load(self.policies, loaded)
+            self.engines[key] = engine
         try:
             outcomes = engine.evaluate(context)
             errors: list[str] = []
@@ -109,11 +111,106 @@ def replay(
                                 findings=context.get("vulnerabilities", {}).get("findings", []),
                                 override=_recorded_override(before_json), errors=errors,
                                 mode=Mode(recorded.get("mode", "enforce")))
-        replayed += 1
         before = str(before_json.get("decision", ""))
-        if after.verdict.value != before and before != "error":
-            changed = _rules(before_json) ^ _rules(after.to_json())
-            flips.append(Flip(str(record.get("id", "")), str(record.get("time", "")), after.service or
+        if after.verdict.value == before or before == "error":
+            return REPLAYED, None
+        changed = _rules(before_json) ^ _rules(after.to_json())
+        return REPLAYED, Flip(str(record.get("id", "")), str(record.get("time", "")), after.service or
                               str(context.get("service", "")), str(context.get("environment", "")),
-                              before, after.verdict.value, tuple(sorted(changed))))
+                              before, after.verdict.value, tuple(sorted(changed)))
+
+
+def replay(
+    records: Iterable[Mapping[str, Any]],
+    policies: PolicySet,
+    *,
+    engine_name: str = "regorus",
+    config: Config | None = None,
+    since_ns: int | None = None,
+) -> ReplayReport:
+    """Replay every record (optionally only those evaluated since `since_ns`) in this process; never writes."""
+    started = time.perf_counter()
+    replayer = Replayer(policies, engine_name, config, since_ns)
+    return _report((replayer.one(record) for record in records), started)
+
+
+def replay_store(
+    store: AuditStore,
+    policies: PolicySet,
+    *,
+    engine_name: str = "regorus",
+    config: Config | None = None,
+    since_ns: int | None = None,
+    workers: int | None = None,
+    chunk: int = CHUNK,
+    progress: Callable[[int, int], None] | None = None,
+) -> ReplayReport:
+    """`replay` over a whole store, in one worker process per core when the log is large; same report."""
+    from relgate.workers import chunked, ordered
+
+    started = time.perf_counter()
+    rows = store.raw_rows()
+    work = ordered(chunked(rows, chunk), _replay_rows, initializer=_start,
+                   initargs=(store.row_label(), store.where, policies, engine_name, config, since_ns),
+                   workers=workers)
+
+    def outcomes() -> Iterable[tuple[str, Flip | None]]:
+        done = 0
+        for batch, results in work:
+            done += len(batch)
+            if progress is not None:
+                progress(done, batch[-1][4])
+            for kind, detail in results:
+                if kind == "error":
+                    raise RelgateError(str(detail))
+                yield kind, detail if isinstance(detail, Flip) else None
+
+    try:
+        return _report(outcomes(), started)
+    finally:
+        work.close()
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
+
+
+def _report(outcomes: Iterable[tuple[str, Flip | None]], started: float) -> ReplayReport:
+    replayed = skipped = 0
+    flips: list[Flip] = []
+    for kind, flip in outcomes:
+        if kind == SKIPPED:
+            skipped += 1
+        elif kind == REPLAYED:
+            replayed += 1
+            if flip is not None:
+                flips.append(flip)
     return ReplayReport(replayed, skipped, tuple(flips), time.perf_counter() - started)
+
+
+_WORKER: tuple[str, str, Replayer | None] = ("", "", None)
+
+
+def _start(label: str, where: str, policies: PolicySet, engine_name: str, config: Config | None,
+           since_ns: int | None) -> None:
+    global _WORKER
+    _WORKER = (label, where, Replayer(policies, engine_name, config, since_ns))
+
+
+def _replay_rows(rows: list[RawRow]) -> list[tuple[str, Flip | RelgateError | str | None]]:
+    """Parse and replay a chunk of rows as `store.records()` reads them: blank lines passed over, a torn
+    line or an unreadable record an error at its place; a policy that does not load ends the chunk."""
+    label, where, replayer = _WORKER
+    assert replayer is not None
+    found: list[tuple[str, Flip | RelgateError | str | None]] = []
+    for position, defect, text, _, _ in rows:
+        if defect == BLANK:
+            continue
+        try:
+            if defect:
+                raise AuditError(f"{where}:{position}: torn final record (an append was interrupted); "
+                                 f"run `relgate audit repair` to remove it")
+            found.append(replayer.one(parse_record(text, f"{label}{position}")))
+        except RelgateError as exc:  # sent back as its words: a RelgateError subclass may not pickle
+            found.append(("error", str(exc)))
+            break
+    return found

@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +42,7 @@ class SectionSchema:
 @lru_cache(maxsize=1)
 def library_schemas() -> Mapping[str, SectionSchema]:
     """The bundled library's section schemas, by section name."""
-    root = resources.files("relgate").joinpath("policies")
+    root = Path(__file__).parent / "policies"  # a plain path: importlib.resources costs start-up time
     found: dict[str, SectionSchema] = {}
     for entry in root.iterdir():
         if entry.name.endswith(_SCHEMA_SUFFIX):

@@ -67,3 +67,15 @@ def test_masking_leaves_ordinary_values() -> None:
     value, masked = mask_secrets({"tokenizer": "", "a": [{"password": "p"}], "b": 1})
     assert value == {"tokenizer": "", "a": [{"password": "***"}], "b": 1}
     assert masked == ["/a/0/password"]
+
+
+def test_event_ids_are_random_version_4_uuids() -> None:
+    import uuid
+
+    from relgate.audit.record import event_uuid
+
+    seen = {event_uuid() for _ in range(500)}
+    assert len(seen) == 500
+    for text in seen:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text and parsed.version == 4 and parsed.variant == uuid.RFC_4122

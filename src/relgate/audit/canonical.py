@@ -18,8 +18,6 @@ import hashlib
 import json
 from typing import Any
 
-import rfc8785
-
 from relgate.errors import AuditError
 
 CANON = "relgatecanon"
@@ -28,6 +26,10 @@ VERSIONS = (1, 2)
 _SAFE_INTEGER = 2**53 - 1
 _ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":"),
                            check_circular=False).encode
+
+
+class _Reference(Exception):
+    """The value has something only the reference RFC 8785 implementation spells right."""
 
 
 def _v1_value(value: Any) -> Any:
@@ -40,18 +42,60 @@ def _v1_value(value: Any) -> Any:
     return value
 
 
+def _v1_fast(value: Any) -> Any:
+    """`value` rewritten so that the C JSON encoder prints exactly RFC 8785's bytes, else _Reference.
+
+    Where the two spellings agree by construction: strings (both escape only `"`, `\\`
+    and controls, the same way), integers, integral floats below 2^53 (printed as their
+    exact integer digits by both), other floats in [1e-4, 1e16) (Python's shortest repr
+    and ECMAScript's Number::toString give the same digits in fixed notation), and keys
+    that are all ASCII (code-point order is then UTF-16 order). Anything else goes to
+    the reference implementation, so the bytes never depend on this shortcut.
+    """
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return value
+    if kind is int:
+        return value if -_SAFE_INTEGER <= value <= _SAFE_INTEGER else str(value)
+    if kind is float:
+        magnitude = abs(value)
+        if value.is_integer():
+            if magnitude <= _SAFE_INTEGER:
+                return int(value)
+        elif 1e-4 <= magnitude < 1e16:
+            return value
+        raise _Reference
+    if kind is dict:
+        for key in value:
+            if type(key) is not str or not key.isascii():
+                raise _Reference
+        return {k: _v1_fast(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [_v1_fast(v) for v in value]
+    raise _Reference
+
+
+def _v1(value: Any) -> bytes:
+    try:
+        return _ENCODE(_v1_fast(value)).encode("utf-8")
+    except (_Reference, ValueError, RecursionError):  # UnicodeEncodeError is a ValueError: the reference decides
+        import rfc8785  # the reference: only records older than version 2 need it
+
+        return bytes(rfc8785.dumps(_v1_value(value)))
+
+
 def canonical(value: Any, version: int = CURRENT) -> bytes:
     """The bytes hashed for `value` in canonical form `version`; a value no JSON can carry is an AuditError."""
     try:
         if version == CURRENT:
             return _ENCODE(value).encode("utf-8")
         if version == 1:
-            return bytes(rfc8785.dumps(_v1_value(value)))
+            return _v1(value)
     except UnicodeEncodeError:
         raise AuditError("a string is not valid Unicode (a lone surrogate); it cannot be recorded exactly") from None
     except RecursionError:
         raise AuditError("a value is nested too deeply to be recorded") from None
-    except (ValueError, TypeError, rfc8785.CanonicalizationError) as exc:
+    except (ValueError, TypeError) as exc:  # rfc8785.CanonicalizationError is a ValueError
         raise AuditError(f"not a JSON value: {exc}") from None
     raise AuditError(f"unknown canonical form {version!r} (known: {', '.join(map(str, VERSIONS))})")
 

@@ -9,21 +9,19 @@ all protected.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING, Any
 
 from relgate.audit.canonical import CANON, CURRENT, canonical, digest_of
 from relgate.errors import AuditError
 from relgate.redact import looks_like_key_material
+
+if TYPE_CHECKING:  # cryptography loads only when a key is used: an unsigned gate run never imports it
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 __all__ = ["CANON", "canon_version", "canonical", "digest_of", "follow", "link", "record_hash"]
 
@@ -51,15 +49,20 @@ def record_hash(record: Mapping[str, Any]) -> str:
 
 
 def key_id(public: Ed25519PublicKey) -> str:
-    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()[:16]
+    return hashlib.sha256(public.public_bytes_raw()).hexdigest()[:16]
 
 
 def sign(digest: str, key: Ed25519PrivateKey) -> str:
+    import base64
+
     return base64.b64encode(key.sign(digest.encode())).decode()
 
 
 def signature_valid(digest: str, signature: str, public: Ed25519PublicKey) -> bool:
+    import base64
+
+    from cryptography.exceptions import InvalidSignature
+
     try:
         public.verify(base64.b64decode(signature, validate=True), digest.encode())
     except (InvalidSignature, ValueError):
@@ -79,6 +82,9 @@ def _pem(value: str, what: str) -> bytes:
 
 
 def load_signing_key(value: str, what: str = "signing key") -> Ed25519PrivateKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     try:
         key = serialization.load_pem_private_key(_pem(value, what), password=None)
     except (ValueError, TypeError):
@@ -89,6 +95,9 @@ def load_signing_key(value: str, what: str = "signing key") -> Ed25519PrivateKey
 
 
 def load_public_key(value: str, what: str = "public key") -> Ed25519PublicKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     pem = _pem(value, what)
     if b"PRIVATE KEY-----" in pem:
         raise AuditError(f"{what}: this is a private key; pass its public key (openssl pkey -in KEY -pubout)")

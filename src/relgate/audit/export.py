@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from relgate.output.escape import csv_cell
@@ -32,19 +32,38 @@ def _row(record: Mapping[str, Any]) -> dict[str, Any]:
 
 def export(records: Iterable[Mapping[str, Any]], fmt: str) -> str:
     """The whole export as text; `cloudevents` is a JSON batch (application/cloudevents-batch+json)."""
-    items = list(records)
-    if fmt == "cloudevents":
-        return json.dumps(items, indent=2) + "\n"
-    if fmt == "cdevents":
-        return json.dumps([record.get("data", {}) for record in items], indent=2) + "\n"
+    return "".join(export_chunks(records, fmt))
+
+
+def export_chunks(records: Iterable[Mapping[str, Any]], fmt: str) -> Iterator[str]:
+    """The export as it is produced, record by record, so a log of any size streams in flat memory."""
+    if fmt in ("cloudevents", "cdevents"):
+        yield from _json_array(record if fmt == "cloudevents" else record.get("data", {}) for record in records)
+        return
     if fmt == "jsonl":
-        return "".join(json.dumps(record, separators=(",", ":")) + "\n" for record in items)
+        for record in records:
+            yield json.dumps(record, separators=(",", ":")) + "\n"
+        return
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for record in items:
+    for record in records:
         writer.writerow(_csv_safe(_row(record)))
-    return buffer.getvalue()
+        if buffer.tell() > 1 << 16:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _json_array(items: Iterable[Any]) -> Iterator[str]:
+    """Exactly `json.dumps(list(items), indent=2) + "\\n"`, one item at a time."""
+    first = True
+    for item in items:
+        # JSON strings never hold a raw newline, so every newline here is layout: indent it one level.
+        yield ("[\n  " if first else ",\n  ") + json.dumps(item, indent=2).replace("\n", "\n  ")
+        first = False
+    yield "[]\n" if first else "\n]\n"
 
 
 def _csv_safe(row: dict[str, Any]) -> dict[str, Any]:

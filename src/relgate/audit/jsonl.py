@@ -20,8 +20,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from relgate.audit import tails
 from relgate.audit.chain import HASH, SEQ, STREAM
-from relgate.audit.store import BLANK, TORN, Entry, LinkingStore, parse_record
+from relgate.audit.store import BLANK, TORN, LinkingStore, RawRow, parse_record
 from relgate.errors import AuditError
 from relgate.portable import OPEN_FLAGS, datasync, lock_exclusive, pread
 
@@ -35,8 +36,8 @@ class JsonlStore(LinkingStore):
         self.path = path
         self.where = str(path)
 
-    def entries(self) -> Iterator[Entry]:
-        """Every line as an entry: a record, a BLANK line, or a TORN final line (no newline)."""
+    def raw_rows(self) -> Iterator[RawRow]:
+        """Every line, unparsed: a record's text, a BLANK line, or a TORN final line (no newline)."""
         try:
             handle = self.path.open("rb")
         except FileNotFoundError:
@@ -45,17 +46,28 @@ class JsonlStore(LinkingStore):
         except OSError as exc:
             raise AuditError(f"{self.path}: cannot read the audit log: {reason(exc)}") from None
         with handle:
+            mark = 0
             try:
                 for number, raw in enumerate(handle, start=1):
+                    mark += len(raw)
                     if not raw.endswith(b"\n"):
-                        yield Entry(number, {}, defect=TORN)
+                        yield number, TORN, b"", None, mark
                         return
                     if not raw.strip():
-                        yield Entry(number, {}, defect=BLANK)
+                        yield number, BLANK, b"", None, mark
                         continue
-                    yield Entry(number, parse_record(raw, f"{self.path}:{number}"))
+                    yield number, "", raw, None, mark
             except OSError as exc:
                 raise AuditError(f"{self.path}: cannot read the audit log: {reason(exc)}") from None
+
+    def row_label(self) -> str:
+        return f"{self.path}:"
+
+    def size_hint(self) -> int | None:
+        try:
+            return self.path.stat().st_size
+        except OSError:
+            return None
 
     def get(self, wanted: str) -> dict[str, Any]:
         """Find one record by id or a unique id prefix."""
@@ -70,9 +82,13 @@ class JsonlStore(LinkingStore):
     @contextmanager
     def locked(self) -> Iterator[int]:
         """The log open for appending and reading, exclusively locked (the lock is on the file, not its name)."""
+        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | OPEN_FLAGS
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | OPEN_FLAGS, 0o644)
+            try:
+                fd = os.open(self.path, flags, 0o644)
+            except FileNotFoundError:  # the folder is made only when missing: a mkdir per append costs
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.path, flags, 0o644)
         except OSError as exc:
             raise AuditError(f"{self.path}: cannot open the audit log for appending: {reason(exc)}") from None
         try:
@@ -89,8 +105,13 @@ class JsonlStore(LinkingStore):
 
     def append_locked(self, fd: int, stream: str, make: Callable[[int, str], dict[str, Any]]) -> dict[str, Any]:
         """Append one record while holding `locked()`: written, flushed, read back, or undone."""
-        size = os.fstat(fd).st_size
-        record = make(*self._head(fd, size, stream))
+        before = os.fstat(fd)
+        size = before.st_size
+        known = tails.lookup(fd, before)
+        head = known.heads.get(stream) if known else None
+        if head is None:
+            head = self._head(fd, size, stream)
+        record = make(*head)
         try:
             line = (json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n").encode("utf-8")
         except (ValueError, TypeError) as exc:
@@ -106,10 +127,12 @@ class JsonlStore(LinkingStore):
             if pread(fd, len(line), size) != line:
                 raise OSError(errno.EIO, "the bytes read back differ from those written")
         except BaseException as exc:
+            tails.forget(fd)
             outcome = self.cut_back(fd, size)
             if isinstance(exc, OSError):
                 raise AuditError(f"{self.path}: append failed ({reason(exc)}); {outcome}") from None
             raise
+        tails.remember(fd, known, line, stream, (record[SEQ], record[HASH]))
         return record
 
     def cut_back(self, fd: int, size: int) -> str:

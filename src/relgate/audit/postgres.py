@@ -11,9 +11,9 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from relgate.audit.chain import HASH, SEQ, STREAM
+from relgate.audit.chain import HASH, SEQ
 from relgate.audit.sqlite import pick
-from relgate.audit.store import Entry, LinkingStore, parse_record
+from relgate.audit.store import LinkingStore, RawRow, parse_record
 from relgate.errors import AuditError
 from relgate.redact import scrub
 
@@ -104,19 +104,38 @@ class PostgresStore(LinkingStore):
             connection.close()
         return record
 
-    def entries(self) -> Iterator[Entry]:
+    def raw_rows(self) -> Iterator[RawRow]:
+        """Streamed through a server-side cursor, a few thousand rows per round trip: memory stays flat."""
         psycopg = _driver()
         connection = self._connect(create=False)
         try:
             with connection.cursor(name="relgate_records") as cursor:
+                cursor.itersize = 5000
                 cursor.execute("SELECT position, stream, seq, id, hash, body FROM relgate_records ORDER BY position")
                 for position, stream, seq, record_id, digest, text in cursor:
-                    yield Entry(int(position), parse_record(str(text), f"{self.where}: row {position}"),
-                                {STREAM: stream, SEQ: seq, "id": record_id, HASH: digest})
+                    yield int(position), "", str(text), (stream, seq, record_id, digest), int(position)
         except psycopg.Error as exc:
             raise AuditError(f"{self.where}: cannot read records: {_first_line(exc)}") from None
         finally:
             connection.close()
+
+    def row_label(self) -> str:
+        return f"{self.where}: row "
+
+    def size_hint(self) -> int | None:
+        """The last row's position (a BIGSERIAL, indexed): an ETA's denominator."""
+        psycopg = _driver()
+        try:
+            connection = self._connect(create=False)
+        except AuditError:
+            return None
+        try:
+            last = connection.execute("SELECT max(position) FROM relgate_records").fetchone()[0]
+        except psycopg.Error:
+            return None
+        finally:
+            connection.close()
+        return int(last) if last else None
 
     def get(self, wanted: str) -> dict[str, Any]:
         psycopg = _driver()

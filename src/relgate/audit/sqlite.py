@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from relgate.audit.chain import HASH, SEQ, STREAM
-from relgate.audit.store import Entry, LinkingStore, parse_record
+from relgate.audit.chain import HASH, SEQ
+from relgate.audit.store import LinkingStore, RawRow, parse_record
 from relgate.errors import AuditError
 
 SCHEMA = """
@@ -88,18 +88,34 @@ class SqliteStore(LinkingStore):
             connection.close()
         return record
 
-    def entries(self) -> Iterator[Entry]:
+    def raw_rows(self) -> Iterator[RawRow]:
         connection = self._read()
         try:
             rows = connection.execute("SELECT position, stream, seq, id, hash, body FROM relgate_records "
                                       "ORDER BY position")
             for position, stream, seq, record_id, digest, body in rows:
-                yield Entry(position, parse_record(body, f"{self.where}: row {position}"),
-                            {STREAM: stream, SEQ: seq, "id": record_id, HASH: digest})
+                yield position, "", body, (stream, seq, record_id, digest), position
         except sqlite3.Error as exc:
             raise AuditError(f"{self.where}: cannot read records: {exc}") from None
         finally:
             connection.close()
+
+    def row_label(self) -> str:
+        return f"{self.where}: row "
+
+    def size_hint(self) -> int | None:
+        """The last row's position (rows are numbered as they are appended): an ETA's denominator."""
+        try:
+            connection = self._read()
+        except AuditError:
+            return None
+        try:
+            last = connection.execute("SELECT max(position) FROM relgate_records").fetchone()[0]
+        except sqlite3.Error:
+            return None
+        finally:
+            connection.close()
+        return int(last) if last else None
 
     def get(self, wanted: str) -> dict[str, Any]:
         connection = self._read()

@@ -12,15 +12,20 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-from relgate.audit.chain import STREAM, follow, link
+from relgate.audit.chain import HASH, SEQ, STREAM, follow, link
 from relgate.config import DEFAULT_AUDIT_LOG, Config
 from relgate.errors import AuditError
 
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 BLANK, TORN = "blank", "torn"
+# One stored row before parsing: (position, defect, text, columns, mark). `columns` are the SQL chain
+# columns (stream, seq, id, hash) or None; `mark` is how far the read has come, in the units of
+# `size_hint()` (bytes of a JSONL file, row positions of a table), for progress and its ETA.
+RawRow = tuple[int, str, bytes | str, tuple[Any, ...] | None, int]
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,13 @@ class AuditStore(Protocol):
 
     def entries(self) -> Iterator[Entry]: ...
 
-    def records(self) -> Iterator[tuple[int, dict[str, Any]]]: ...
+    def records(self, progress: Callable[[int, int], None] | None = None) -> Iterator[tuple[int, dict[str, Any]]]: ...
+
+    def raw_rows(self) -> Iterator[RawRow]: ...
+
+    def row_label(self) -> str: ...
+
+    def size_hint(self) -> int | None: ...
 
     def get(self, wanted: str) -> dict[str, Any]: ...
 
@@ -89,19 +100,45 @@ class LinkingStore(ABC):
         """Store an already-chained record (an import), keeping its hash and signature."""
         return self._write(str(record.get(STREAM, "")), lambda seq, prev: follow(record, seq, prev))
 
-    def records(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        """(position, record) for readers; a blank line is passed over, a torn final line is an error."""
-        for entry in self.entries():
-            if entry.defect == BLANK:
-                continue
-            if entry.defect:
-                raise AuditError(f"{self.where}:{entry.position}: torn final record (an append was interrupted); "
-                                 f"run `relgate audit repair` to remove it")
-            yield entry.position, entry.record
+    def records(self, progress: Callable[[int, int], None] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(position, record) for readers; a blank line is passed over, a torn final line is an error.
 
-    @abstractmethod
+        `progress`, when given, is called with (rows read, read mark; see `size_hint`) row by row.
+        """
+        label = self.row_label()
+        count = 0
+        for position, defect, text, _, mark in self.raw_rows():
+            count += 1
+            if progress is not None:
+                progress(count, mark)
+            if defect == BLANK:
+                continue
+            if defect:
+                raise AuditError(f"{self.where}:{position}: torn final record (an append was interrupted); "
+                                 f"run `relgate audit repair` to remove it")
+            yield position, parse_record(text, f"{label}{position}")
+
     def entries(self) -> Iterator[Entry]:
         """Every stored record in order; a store that does not exist is an AuditError, never zero records."""
+        label = self.row_label()
+        for position, defect, text, columns, _ in self.raw_rows():
+            if defect:
+                yield Entry(position, {}, defect=defect)
+            else:
+                yield Entry(position, parse_record(text, f"{label}{position}"),
+                            dict(zip((STREAM, SEQ, "id", HASH), columns, strict=True)) if columns else None)
+
+    @abstractmethod
+    def raw_rows(self) -> Iterator[RawRow]:
+        """Every stored row in order, unparsed (so verification can parse them in parallel)."""
+
+    @abstractmethod
+    def row_label(self) -> str:
+        """What precedes a row's position in a message: `path:` (a line) or `sqlite:path: row `."""
+
+    def size_hint(self) -> int | None:
+        """How many units `raw_rows` marks will reach at the end (for an ETA), when cheap to know."""
+        return None
 
     @abstractmethod
     def _write(self, stream: str, make: Callable[[int, str], dict[str, Any]]) -> dict[str, Any]:

@@ -9,18 +9,17 @@ cannot prove alone is its own length: `anchors` from checkpoints bound it.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-from relgate.audit.chain import CANON, HASH, KEYID, PREV, SEQ, SIG, STREAM, key_id, record_hash, signature_valid
-from relgate.audit.store import BLANK, Entry
+from relgate.audit.chain import key_id
+from relgate.audit.examine import Examined, examine_entries
+from relgate.audit.store import BLANK, AuditStore, Entry
 from relgate.errors import AuditError
 
-_TEXT_FIELDS = (HASH, PREV, STREAM)
-_COLUMN = {STREAM: "stream", SEQ: "seq", HASH: "hash", "id": "id"}
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 
 @dataclass(frozen=True)
@@ -69,20 +68,6 @@ class _Stream:
                              self.signed, tuple(sorted(self.keyids)), tuple(sorted(self.canon)))
 
 
-def _shape(record: Mapping[str, object]) -> str:
-    """Why a record cannot be checked at all (a chain field of the wrong type), or ''."""
-    seq = record.get(SEQ)
-    if type(seq) is not int:
-        return f"{SEQ}: expected an integer, found {json.dumps(seq)[:40]}"
-    for field in _TEXT_FIELDS:
-        if not isinstance(record.get(field), str):
-            return f"{field}: expected a string, found {json.dumps(record.get(field))[:40]}"
-    for field in (SIG, KEYID):
-        if field in record and not isinstance(record[field], str):
-            return f"{field}: expected a string, found {json.dumps(record[field])[:40]}"
-    return ""
-
-
 def verify(entries: Iterable[Entry], public_key: Ed25519PublicKey | None = None,
            anchors: Mapping[str, Mapping[int, str]] | None = None) -> VerifyReport:
     """Check hashes, stored columns, sequence, links, (given a key) signatures and (given anchors) heads.
@@ -90,76 +75,86 @@ def verify(entries: Iterable[Entry], public_key: Ed25519PublicKey | None = None,
     `anchors` maps a stream to {seq: hash} pairs taken from checkpoints: the log
     must hold exactly that record at that place, and at least that many records.
     """
+    expected = key_id(public_key) if public_key is not None else None
+    return walk(examine_entries(entries, public_key, expected), public_key is not None, anchors)
+
+
+def verify_store(store: AuditStore, public_key: Ed25519PublicKey | None = None,
+                 anchors: Mapping[str, Mapping[int, str]] | None = None, *,
+                 progress: Callable[[int, int], None] | None = None, workers: int | None = None) -> VerifyReport:
+    """`verify` over a whole store, its records examined in parallel worker processes when the log is large.
+
+    The result is the same as `verify(store.entries(), …)`, failure for failure; `progress`
+    is called with (records read, the store's read mark; see `size_hint`) as reading goes.
+    """
+    from relgate.audit.pool import examined_rows
+
+    rows = examined_rows(store, public_key, workers=workers, progress=progress)
+    try:
+        return walk(rows, public_key is not None, anchors)
+    finally:
+        rows.close()
+
+
+def walk(examined: Iterable[Examined], signatures_checked: bool,
+         anchors: Mapping[str, Mapping[int, str]] | None = None) -> VerifyReport:
+    """Link the examined records in order: each stream's sequence, previous hashes, forms and checkpoints.
+
+    The first problem found ends the walk; a store error ("unreadable record: not JSON")
+    is raised when the walk reaches it, as reading the store in order would.
+    """
     streams: dict[str, _Stream] = {}
-    expected_key = key_id(public_key) if public_key is not None else None
     anchors = anchors or {}
     count = 0
 
-    def fail(entry: Entry, reason: str, unreadable: bool = False) -> VerifyReport:
-        return VerifyReport(False, count, tuple(s.summary() for s in streams.values()), entry.position,
-                            str(entry.record.get("id", "")), reason, unreadable, public_key is not None)
+    def fail(item: Examined, reason: str, unreadable: bool = False) -> VerifyReport:
+        return VerifyReport(False, count, tuple(s.summary() for s in streams.values()), item.position,
+                            item.record_id, reason, unreadable, signatures_checked)
 
-    for entry in entries:
+    for item in examined:
         count += 1
-        if entry.defect:
-            return fail(entry, "blank line where a record belongs (the log was edited)" if entry.defect == BLANK
+        if item.defect:
+            return fail(item, "blank line where a record belongs (the log was edited)" if item.defect == BLANK
                         else "torn final record (an append was interrupted); `relgate audit repair` removes it")
-        record = entry.record
-        shape = _shape(record)
-        if shape:
-            return fail(entry, f"unreadable record: {shape}", unreadable=True)
-        try:
-            digest = record_hash(record)
-        except AuditError as exc:
-            return fail(entry, f"unreadable record: {exc}", unreadable=True)
-        name = record[STREAM]
-        state = streams.get(name)
+        if item.error:
+            raise AuditError(item.error)
+        if item.unreadable:
+            return fail(item, f"unreadable record: {item.unreadable}", unreadable=True)
+        state = streams.get(item.stream)
         if state is None:
-            state = streams[name] = _Stream(name, str(record.get("time", "")))
-        problem = _problem(record, digest, state, entry.columns, public_key, expected_key)
+            state = streams[item.stream] = _Stream(item.stream, item.time)
+        problem = _problem(item, state)
         if problem:
-            return fail(entry, problem)
-        seq = record[SEQ]
-        marks = anchors.get(name)
-        if marks and seq in marks and marks[seq] != digest:
-            return fail(entry, f"differs from the checkpoint's record {seq} of stream {name} (rewritten)")
+            return fail(item, problem)
+        marks = anchors.get(item.stream)
+        if marks and item.seq in marks and marks[item.seq] != item.digest:
+            return fail(item, f"differs from the checkpoint's record {item.seq} of stream {item.stream} (rewritten)")
         state.records += 1
-        state.last_seq, state.head, state.last_time = seq, digest, str(record.get("time", ""))
-        state.canon.add(record.get(CANON, 1))
-        if SIG in record:
+        state.last_seq, state.head, state.last_time = item.seq, item.digest, item.time
+        state.canon.add(item.canon)
+        if item.signed:
             state.signed += 1
-            state.keyids.add(str(record.get(KEYID, "")))
+            state.keyids.add(item.keyid)
     for name, marks in anchors.items():
         have = streams[name].last_seq if name in streams else 0
         if marks and have < max(marks):
             return VerifyReport(False, count, tuple(s.summary() for s in streams.values()), None, None,
                                 f"stream {name}: {have} record(s), a checkpoint has {max(marks)} (truncated)",
-                                False, public_key is not None)
+                                False, signatures_checked)
     return VerifyReport(True, count, tuple(s.summary() for s in streams.values()),
-                        signatures_checked=public_key is not None)
+                        signatures_checked=signatures_checked)
 
 
-def _problem(record: Mapping[str, object], digest: str, state: _Stream, columns: Mapping[str, object] | None,
-             public_key: Ed25519PublicKey | None, expected_key: str | None) -> str:
-    if record[HASH] != digest:
+def _problem(item: Examined, state: _Stream) -> str:
+    if not item.hash_ok:
         return "hash mismatch: the record was changed after it was written"
-    if columns:
-        for field, stored in columns.items():
-            value = record.get(field)
-            if type(stored) is not type(value) or stored != value:
-                return (f"the stored {_COLUMN.get(field, field)} column ({json.dumps(stored)[:80]}) differs from "
-                        f"the record's ({json.dumps(value)[:80]}): the row was edited")
-    if record[SEQ] != state.last_seq + 1:
-        return (f"sequence {record[SEQ]} where {state.last_seq + 1} was expected: "
+    if item.column_problem:
+        return item.column_problem
+    if item.seq != state.last_seq + 1:
+        return (f"sequence {item.seq} where {state.last_seq + 1} was expected: "
                 f"a record is missing or out of order")
-    if record[PREV] != state.head:
+    if item.prev != state.head:
         return "previous-hash link broken: a record before it was removed, replaced or reordered"
-    if state.canon and record.get(CANON, 1) < max(state.canon):  # type: ignore[operator]
+    if state.canon and item.canon < max(state.canon):
         return "written in an older canonical form than the record before it (a downgrade)"
-    if public_key is not None:
-        signature = record.get(SIG)
-        if not isinstance(signature, str):
-            return "unsigned record, but a public key was given"
-        if record.get(KEYID) != expected_key or not signature_valid(digest, signature, public_key):
-            return "signature does not verify with the given public key"
-    return ""
+    return item.signature_problem

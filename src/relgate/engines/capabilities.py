@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from relgate.engines.rego_ast import ModuleFacts
@@ -56,14 +56,14 @@ class BuiltinUse:
 
 @cache
 def opa_builtins() -> Mapping[str, Mapping[str, Any]]:
-    data: dict[str, Any] = json.loads(resources.files("relgate.engines").joinpath("builtins.json").read_text())
+    data: dict[str, Any] = json.loads((Path(__file__).parent / "builtins.json").read_text())
     builtins: Mapping[str, Mapping[str, Any]] = data["builtins"]
     return builtins
 
 
 @cache
 def engine_gaps() -> Mapping[str, Mapping[str, str]]:
-    data: dict[str, Any] = json.loads(resources.files("relgate.engines").joinpath("gaps.json").read_text())
+    data: dict[str, Any] = json.loads((Path(__file__).parent / "gaps.json").read_text())
     return {engine: dict(gaps) for engine, gaps in data.items() if isinstance(gaps, dict)}
 
 

@@ -74,22 +74,40 @@ def parse_module_asts(policies: PolicySet) -> list[dict[str, Any]]:
 def module_facts(
     policies: PolicySet, fallback: Callable[[PolicyModule], ModuleFacts] | None = None
 ) -> tuple[ModuleFacts, ...]:
-    """The facts of every module; with `fallback`, a module regorus cannot parse is read by it instead."""
+    """Each module's facts: the bundled library's from the table shipped with it, any other module's parsed.
+
+    With `fallback`, a module regorus cannot parse is read by it instead.
+    """
+    from relgate.engines.library_facts import shipped_facts
+
+    known = [shipped_facts(m) for m in policies.modules]
+    missing = [m for m, facts in zip(policies.modules, known, strict=True) if facts is None]
+    if not missing:
+        return tuple(f for f in known if f is not None)
+    parsed = {f.path: f for f in _parsed_or_fallback(PolicySet(tuple(missing)), fallback)}
+    return tuple(found for m, f in zip(policies.modules, known, strict=True)
+                 if (found := f if f is not None else parsed.get(m.path)) is not None)
+
+
+def _parsed_or_fallback(
+    policies: PolicySet, fallback: Callable[[PolicyModule], ModuleFacts] | None
+) -> tuple[ModuleFacts, ...]:
     try:
-        return _all_facts(policies)
+        return parsed_facts(policies)
     except PolicyError:
         if fallback is None:
             raise
     facts: list[ModuleFacts] = []
     for module in policies.modules:
         try:
-            facts.extend(_all_facts(PolicySet((module,))))
+            facts.extend(parsed_facts(PolicySet((module,))))
         except PolicyError:
             facts.append(fallback(module))
     return tuple(facts)
 
 
-def _all_facts(policies: PolicySet) -> tuple[ModuleFacts, ...]:
+def parsed_facts(policies: PolicySet) -> tuple[ModuleFacts, ...]:
+    """Each module's facts from a fresh parse of them all."""
     by_path = {m.path: m for m in policies.modules}
     return tuple(_facts(by_path[str(entry["source"]["file"])], entry["ast"])
                  for entry in parse_module_asts(policies) if str(entry["source"]["file"]) in by_path)

@@ -1,20 +1,47 @@
-"""Output formats, one module each, looked up by name (`--output FORMAT=PATH`)."""
+"""Output formats, one module each, looked up by name (`--output FORMAT=PATH`).
+
+A format's module is imported when it is first used, so a plain `relgate check`
+(text only) loads neither the SARIF nor the JUnit writer.
+"""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator, Mapping
+
 from relgate.decision import Decision
-from relgate.output.github import GithubFormat
 from relgate.output.interface import Format
-from relgate.output.json import JsonFormat
-from relgate.output.junit import JunitFormat
-from relgate.output.markdown import MarkdownFormat
-from relgate.output.sarif import SarifFormat
-from relgate.output.text import TextFormat
 from relgate.redact import scrub_value
 
-FORMATS: dict[str, type[Format]] = {
-    cls.name: cls for cls in (TextFormat, JsonFormat, MarkdownFormat, JunitFormat, SarifFormat, GithubFormat)
+_MODULES = {
+    "text": "relgate.output.text:TextFormat",
+    "json": "relgate.output.json:JsonFormat",
+    "markdown": "relgate.output.markdown:MarkdownFormat",
+    "junit": "relgate.output.junit:JunitFormat",
+    "sarif": "relgate.output.sarif:SarifFormat",
+    "github": "relgate.output.github:GithubFormat",
 }
+
+
+class _Formats(Mapping[str, type[Format]]):
+    """Format name to class, importing a format's module on first lookup."""
+
+    def __getitem__(self, name: str) -> type[Format]:
+        module, _, cls = _MODULES[name].partition(":")
+        found: type[Format] = getattr(importlib.import_module(module), cls)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_MODULES)
+
+    def __len__(self) -> int:
+        return len(_MODULES)
+
+    def __contains__(self, name: object) -> bool:
+        return name in _MODULES
+
+
+FORMATS: Mapping[str, type[Format]] = _Formats()
 
 
 def render(name: str, decision: Decision, *, colour: bool = False) -> str:

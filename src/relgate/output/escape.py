@@ -15,7 +15,6 @@ of them break `##[`.
 
 from __future__ import annotations
 
-import html as _html
 import json as _json
 import re
 from typing import Any
@@ -96,6 +95,8 @@ def markdown_code(text: str) -> str:
 
 def html(text: str) -> str:
     """Text for an HTML element or attribute: markup and quotes escaped, invisible characters shown."""
+    import html as _html  # only HTML output needs it (html.entities is large)
+
     return _html.escape(visible(text), quote=True)
 
 

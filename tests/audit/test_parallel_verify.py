@@ -1,0 +1,184 @@
+"""Verification in worker processes reaches exactly the verdict of the in-order verifier, record for record.
+
+The parallel path cuts the log into chunks examined by a process pool; these tests
+force it on small logs (two workers, chunks of three records) and compare its report
+with `verify(store.entries())` on logs damaged in every way the verifier knows, with
+the damage in the middle of a chunk, at a chunk's edge and at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from relgate.audit.chain import SIG, sign
+from relgate.audit.pool import examined_rows
+from relgate.audit.store import AuditStore, open_store
+from relgate.audit.verify import VerifyReport, verify, verify_store, walk
+from relgate.errors import AuditError
+from tests.audit.helpers import body
+
+KEY = Ed25519PrivateKey.generate()
+OTHER = Ed25519PrivateKey.generate()
+COUNT = 14
+
+
+def parallel(store: AuditStore, key: Ed25519PrivateKey | None = KEY, chunk: int = 3,
+             anchors: dict[str, dict[int, str]] | None = None) -> VerifyReport:
+    public = key.public_key() if key else None
+    rows = examined_rows(store, public, workers=2, chunk=chunk)
+    try:
+        return walk(rows, public is not None, anchors)
+    finally:
+        rows.close()
+
+
+def in_order(store: AuditStore, key: Ed25519PrivateKey | None = KEY,
+             anchors: dict[str, dict[int, str]] | None = None) -> VerifyReport:
+    return verify(store.entries(), key.public_key() if key else None, anchors)
+
+
+def jsonl_log(tmp_path: Path, count: int = COUNT) -> Path:
+    store = open_store(f"jsonl:{tmp_path}/audit.jsonl")
+    for index in range(count):
+        store.append(body(service=("checkout", "search")[index % 2]), f"s{index % 2}/production", key=KEY)
+    return tmp_path / "audit.jsonl"
+
+
+def edit_line(path: Path, number: int, change: Callable[[dict[str, object]], object]) -> None:
+    lines = path.read_text().splitlines(keepends=True)
+    record = json.loads(lines[number - 1])
+    replaced = change(record)
+    lines[number - 1] = replaced if isinstance(replaced, str) else json.dumps(record, separators=(",", ":")) + "\n"
+    path.write_text("".join(lines))
+
+
+def resign_elsewhere(record: dict[str, object]) -> None:
+    record[SIG] = sign(str(record["relgatehash"]), OTHER)
+
+
+DAMAGE: dict[str, Callable[[dict[str, object]], object]] = {
+    "changed field": lambda r: r.update(time="2020-01-01T00:00:00Z"),
+    "foreign signature": resign_elsewhere,
+    "unsigned": lambda r: r.pop(SIG) and None,
+    "seq of wrong type": lambda r: r.update(relgateseq="7"),
+    "unknown canonical form": lambda r: r.update(relgatecanon=3),
+    "broken link": lambda r: r.update(relgateprev="sha256:" + "0" * 64),
+    "blank line": lambda r: "\n",
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+@pytest.mark.parametrize("line", [1, 5, 6, 7, COUNT])  # chunk start, middle, end (chunks of 3), last record
+def test_damage_anywhere_is_named_exactly_as_in_order(tmp_path: Path, damage: str, line: int) -> None:
+    log = jsonl_log(tmp_path)
+    edit_line(log, line, DAMAGE[damage])
+    store = open_store(f"jsonl:{log}")
+    expected = in_order(store)
+    assert not expected.ok and expected.line == line, expected
+    assert parallel(store) == expected
+
+
+def test_a_clean_log_verifies_the_same_with_any_chunking(tmp_path: Path) -> None:
+    store = open_store(f"jsonl:{jsonl_log(tmp_path)}")
+    expected = in_order(store)
+    assert expected.ok and expected.count == COUNT
+    for chunk in (1, 2, 3, 5, COUNT, COUNT + 1):
+        assert parallel(store, chunk=chunk) == expected
+    assert parallel(store, key=None) == in_order(store, key=None)
+    assert verify_store(store, KEY.public_key()) == expected  # the command's own entry point
+
+
+def test_a_removed_or_swapped_record_is_named_as_in_order(tmp_path: Path) -> None:
+    log = jsonl_log(tmp_path)
+    lines = log.read_text().splitlines(keepends=True)
+    for damaged in (lines[:6] + lines[7:], [*lines[:4], lines[6], lines[5], lines[4], *lines[7:]]):
+        log.write_text("".join(damaged))
+        store = open_store(f"jsonl:{log}")
+        expected = in_order(store)
+        assert not expected.ok
+        assert parallel(store) == expected
+
+
+def test_an_unreadable_line_mid_chunk_is_the_same_error(tmp_path: Path) -> None:
+    log = jsonl_log(tmp_path)
+    edit_line(log, 8, lambda r: '{"not json\n')
+    store = open_store(f"jsonl:{log}")
+    with pytest.raises(AuditError) as sequential:
+        in_order(store)
+    with pytest.raises(AuditError) as pooled:
+        parallel(store)
+    assert str(pooled.value) == str(sequential.value)
+    assert f"{log}:8: unreadable record" in str(pooled.value)
+
+
+def test_an_earlier_failure_wins_over_a_later_unreadable_line(tmp_path: Path) -> None:
+    log = jsonl_log(tmp_path)
+    edit_line(log, 3, DAMAGE["changed field"])
+    edit_line(log, 11, lambda r: "NaN\n")
+    store = open_store(f"jsonl:{log}")
+    assert parallel(store) == in_order(store)
+    assert parallel(store).line == 3
+
+
+def test_a_torn_final_line_is_named_as_in_order(tmp_path: Path) -> None:
+    log = jsonl_log(tmp_path)
+    with log.open("ab") as handle:
+        handle.write(b'{"specversion":"1.0","id":')
+    store = open_store(f"jsonl:{log}")
+    assert parallel(store) == in_order(store)
+    assert "torn final record" in parallel(store).reason
+
+
+def test_checkpoint_anchors_are_checked_as_in_order(tmp_path: Path) -> None:
+    store = open_store(f"jsonl:{jsonl_log(tmp_path)}")
+    good = in_order(store)
+    heads = {s.name: s.head for s in good.streams}
+    cut = {"s0/production": {99: "sha256:x"}}
+    rewritten = {"s1/production": {3: "sha256:" + "1" * 64}}
+    kept = {name: {1: ""} for name in heads} | {"s0/production": {good.streams[0].last_seq: heads["s0/production"]}}
+    for anchors in (cut, rewritten):
+        assert parallel(store, anchors=anchors) == in_order(store, anchors=anchors)
+        assert not parallel(store, anchors=anchors).ok
+    assert parallel(store, anchors=kept) == in_order(store, anchors=kept)
+
+
+def test_sql_stores_edited_rows_are_named_as_in_order(sql_store_url: str) -> None:
+    store = open_store(sql_store_url)
+    for _ in range(10):
+        store.append(body(), "checkout/production", key=KEY)
+    positions = [entry.position for entry in store.entries()]
+    assert parallel(store) == in_order(store) and in_order(store).ok
+    edits = [("UPDATE relgate_records SET hash = ? WHERE position = ?", "sha256:" + "0" * 64, positions[4]),
+             ("UPDATE relgate_records SET body = replace(body, 'lee', 'eve') WHERE position = ?", None, positions[7])]
+    for sql, value, position in edits:
+        _execute(sql_store_url, sql, *((value, position) if value is not None else (position,)))
+        expected = in_order(store)
+        assert not expected.ok and parallel(store) == expected
+    assert in_order(store).line == positions[4]
+
+
+def _execute(url: str, sql: str, *args: object) -> None:
+    if url.startswith("sqlite:"):
+        with sqlite3.connect(url[len("sqlite:"):]) as connection:
+            connection.execute(sql, args)
+        return
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(sql.replace("?", "%s"), args)
+
+
+def test_progress_reaches_the_end_of_the_log(tmp_path: Path) -> None:
+    log = jsonl_log(tmp_path, 7)
+    seen: list[tuple[int, int]] = []
+    store = open_store(f"jsonl:{log}")
+    rows = examined_rows(store, None, workers=2, chunk=2, progress=lambda done, mark: seen.append((done, mark)))
+    assert len(list(rows)) == 7
+    assert seen[-1] == (7, log.stat().st_size) and seen == sorted(seen)
+    assert store.size_hint() == log.stat().st_size
