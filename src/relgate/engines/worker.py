@@ -22,7 +22,6 @@ import signal
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Callable
@@ -71,11 +70,20 @@ def _read(fd: int, deadline: float | None) -> bytes:
     return _read_exact(fd, size, deadline)
 
 
+def _scratch_file() -> IO[bytes]:
+    """Where the child's stderr goes: an anonymous in-memory file on Linux (no tempfile import on a gate run)."""
+    if hasattr(os, "memfd_create"):
+        return os.fdopen(os.memfd_create("relgate-engine-stderr"), "w+b")
+    import tempfile
+
+    return tempfile.TemporaryFile(prefix="relgate-engine-")
+
+
 class WorkerProcess:
     """The parent's handle on one child running `serve(...)` for a named engine."""
 
     def __init__(self, setup: dict[str, Any]) -> None:
-        self._stderr = tempfile.TemporaryFile(prefix="relgate-engine-")  # noqa: SIM115 - lives as long as the child
+        self._stderr = _scratch_file()
         self._process: subprocess.Popen[bytes] | None = None
         self.pid = 0
         if _can_fork():
