@@ -16,7 +16,7 @@ from relgate.config_lines import place_in_config
 from relgate.context import build_context, validate_context, validated_runs
 from relgate.decision import Decision, Mode
 from relgate.engines import engine_options, make_engine
-from relgate.engines.interface import LoadReport, RuleOutcome
+from relgate.engines.interface import Engine, LoadReport, PolicySet, RuleOutcome
 from relgate.errors import ConfigError, RelgateError
 from relgate.gather import SourceRun, run_sources
 from relgate.policy import BUILTIN, load_policies
@@ -73,11 +73,11 @@ def evaluation_time(options: RunOptions) -> int:
 
 
 def gather_context(
-    config: Config, options: RunOptions, env: Mapping[str, str]
+    config: Config, options: RunOptions, env: Mapping[str, str], at_ns: int | None = None
 ) -> tuple[dict[str, Any], tuple[SourceRun, ...]]:
     """Run the sources and assemble the (not yet validated) context document."""
     remember_secrets(config, env)
-    at_ns = evaluation_time(options)
+    at_ns = evaluation_time(options) if at_ns is None else at_ns
     service = options.service or config.service
     environment = options.environment or config.environment
     request = GatherRequest(at_ns, service, environment, env)
@@ -96,10 +96,16 @@ def run_check(config: Config, options: RunOptions, env: Mapping[str, str]) -> Ga
     """Gather, evaluate and record one gate run."""
     requested_at_ns = now_ns()
     started = time.perf_counter_ns()
-    context, runs = gather_context(config, options, env)
-    gathered = time.perf_counter_ns()
-    errors = [f"required source {r.spec.name!r} failed: {r.error}" for r in runs if r.failed_required]
-    decision = evaluate(config, context, options, env, errors)
+    at_ns = evaluation_time(options)
+    preload = _begin_load(config, options, at_ns)
+    try:
+        context, runs = gather_context(config, options, env, at_ns)
+        gathered = time.perf_counter_ns()
+        errors = [f"required source {r.spec.name!r} failed: {r.error}" for r in runs if r.failed_required]
+        decision = evaluate(config, context, options, env, errors, preload)
+    finally:
+        if preload is not None:
+            preload.engine.close()
     decision = replace(decision, duration_ms=(time.perf_counter_ns() - started) / 1e6)  # gathering included
     if not (options.audit and config.audit_enabled):
         return GateRun(decision, context)
@@ -123,14 +129,47 @@ def run_check(config: Config, options: RunOptions, env: Mapping[str, str]) -> Ga
     return GateRun(decision, context, record, tuple(publish(record, sinks, config.spool_dir)))
 
 
+@dataclass(frozen=True)
+class Preload:
+    """An engine already loading the run's policies (begin_load), with what it was given."""
+
+    engine_name: str
+    engine: Engine
+    policies: PolicySet
+    data: Mapping[str, Any]
+
+
+def _begin_load(config: Config, options: RunOptions, at_ns: int) -> Preload | None:
+    """Start compiling the policies now: an engine in a worker does it on the other core while sources gather.
+
+    Any error here is left for evaluate(), which meets it again in its place and reports it there.
+    """
+    engine_name = options.engine or config.engine
+    book = open_book(config.waivers, service=options.service or config.service,
+                     environment=options.environment or config.environment, evaluated_at_ns=at_ns)
+    data = {"config": dict(config.data), "waivers": book.policy_data()}
+    try:
+        policies = load_policies(config.policies, config.base_dir, rego_versions=config.rego_versions)
+        engine = make_engine(engine_name, config.opa,
+                             engine_options(config.evaluation, config.packages, str(config.path)))
+    except RelgateError:
+        return None
+    engine.begin_load(policies, data)
+    return Preload(engine_name, engine, policies, data)
+
+
 def evaluate(
     config: Config,
     context: Mapping[str, Any],
     options: RunOptions,
     env: Mapping[str, str],
     errors: list[str] | None = None,
+    preload: Preload | None = None,
 ) -> Decision:
-    """Evaluate a context document; any failure becomes an `error` decision, never an allow."""
+    """Evaluate a context document; any failure becomes an `error` decision, never an allow.
+
+    A `preload` is used only when it was given exactly the engine and data this evaluation needs.
+    """
     started = time.perf_counter_ns()
     remember_secrets(config, env)
     errors = list(errors or [])
@@ -148,13 +187,16 @@ def evaluate(
     outcomes: tuple[Any, ...] = ()
     try:
         validate_context(context)
-        policies = load_policies(config.policies, config.base_dir, rego_versions=config.rego_versions)
+        data = {"config": dict(config.data), "waivers": book.policy_data()}
+        ready = preload is not None and preload.engine_name == engine_name and preload.data == data
+        policies = preload.policies if preload is not None and ready else \
+            load_policies(config.policies, config.base_dir, rego_versions=config.rego_versions)
         digest = policies.digest
         _require_participation(config)
-        engine = make_engine(engine_name, config.opa,
-                             engine_options(config.evaluation, config.packages, str(config.path)))
+        engine = preload.engine if preload is not None and ready else \
+            make_engine(engine_name, config.opa, engine_options(config.evaluation, config.packages, str(config.path)))
         try:
-            report = engine.load(policies, {"config": dict(config.data), "waivers": book.policy_data()})
+            report = engine.load(policies, data)
             outcomes = engine.evaluate(context) + _load_warnings(report)
             digest = engine.provenance() or digest
         finally:

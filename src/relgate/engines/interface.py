@@ -95,6 +95,10 @@ class Engine(ABC):
     options: EngineOptions = EngineOptions()
     _rules: tuple[ResultRule, ...] | None = None
 
+    def begin_load(self, policies: PolicySet, data: Mapping[str, Any]) -> None:
+        """Start loading ahead of load() with the same arguments; an engine in a worker overlaps it with gathering."""
+        return None
+
     def load(self, policies: PolicySet, data: Mapping[str, Any]) -> LoadReport:
         """Check the policies (built-ins, result shapes) and compile them with the data, once.
 

@@ -40,14 +40,34 @@ class IsolatedEngine(Engine):
                        "timeout_s": options.timeout_s}
         self._worker: WorkerProcess | None = None
         self._loaded: dict[str, Any] | None = None
+        self._pending: dict[str, Any] | None = None
         self._lock = threading.Lock()
 
+    def begin_load(self, policies: PolicySet, data: Mapping[str, Any]) -> None:
+        """Send the load request now and return: the worker compiles while this process gathers."""
+        request = self._load_request(policies, data)
+        with self._lock:
+            try:
+                worker = self._worker = self._worker or WorkerProcess(self._setup)
+                worker.send(request)
+            except WorkerGone:
+                self._worker = None
+                return  # load() starts over and reports what happens then
+            self._pending = request
+
     def load(self, policies: PolicySet, data: Mapping[str, Any]) -> LoadReport:
-        request = {"op": "load", "policies": [asdict(m) for m in policies.modules], "data": dict(data)}
+        request = self._load_request(policies, data)
         self._loaded = None
-        report = self._call(request)
+        pending, self._pending = self._pending, None
+        if pending is not None and pending != request:
+            self.close()  # loaded with other data: its answer is of no use
+        report = self._call(request, answer_only=pending == request)
         self._loaded = request
         return LoadReport(tuple(report["builtins"]), tuple(report["packages"]), tuple(report["warnings"]))
+
+    @staticmethod
+    def _load_request(policies: PolicySet, data: Mapping[str, Any]) -> dict[str, Any]:
+        return {"op": "load", "policies": [asdict(m) for m in policies.modules], "data": dict(data)}
 
     def compile(self, policies: PolicySet, data: Mapping[str, Any]) -> None:
         raise EngineError("an isolated engine compiles in its worker: call load()")
@@ -74,15 +94,18 @@ class IsolatedEngine(Engine):
         outcomes = self._call({"op": "evaluate", "input": dict(input_doc)})
         return tuple(RuleOutcome(o["package"], tuple(o["deny"]), tuple(o["warn"])) for o in outcomes)
 
-    def _call(self, request: dict[str, Any]) -> Any:
+    def _call(self, request: dict[str, Any], *, answer_only: bool = False) -> Any:
+        """One request and its answer; with `answer_only`, the request was sent by begin_load already."""
+        timeout = self._load_timeout if request["op"] == "load" else self.options.timeout_s
         with self._lock:
             try:
                 worker = self._worker
                 if worker is None:
+                    answer_only = False
                     worker = self._worker = WorkerProcess(self._setup)
                     if self._loaded is not None and request["op"] != "load":
                         worker.call(self._loaded, self._load_timeout)
-                return worker.call(request, self._load_timeout if request["op"] == "load" else self.options.timeout_s)
+                return worker.receive(timeout) if answer_only else worker.call(request, timeout)
             except WorkerGone as gone:
                 self._worker = None
                 raise EngineError(f"engine {self.engine_name} {gone.reason}") from None

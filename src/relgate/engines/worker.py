@@ -122,8 +122,19 @@ class WorkerProcess:
 
     def call(self, request: dict[str, Any], timeout_s: float) -> Any:
         """Send one request; its value, or the RelgateError the engine raised. WorkerGone when the child is lost."""
+        self.send(request)
+        return self.receive(timeout_s)
+
+    def send(self, request: dict[str, Any]) -> None:
+        """Send one request without waiting for its answer (receive() collects it)."""
         try:
             _write(self._requests, json.dumps(request).encode())
+        except (BrokenPipeError, ConnectionError):
+            raise WorkerGone(self._death()) from None
+
+    def receive(self, timeout_s: float) -> Any:
+        """The answer to the request sent last, waiting at most `timeout_s`."""
+        try:
             reply = json.loads(_read(self._responses, time.monotonic() + timeout_s))
         except TimeoutError:
             self.kill()
