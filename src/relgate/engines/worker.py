@@ -18,16 +18,17 @@ import contextlib
 import json
 import os
 import select
-import signal
 import struct
-import subprocess
 import sys
 import time
 import warnings
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from relgate.errors import EngineError, PolicyError, RelgateError
+
+if TYPE_CHECKING:
+    import subprocess
 
 _HEADER = struct.Struct(">Q")
 MAX_MESSAGE = 1 << 31
@@ -111,6 +112,8 @@ class WorkerProcess:
         self.pid, self._requests, self._responses = pid, request_w, response_r
 
     def _spawn(self, setup: dict[str, Any]) -> None:
+        import subprocess  # only where a worker cannot be forked: a forking gate run never loads it
+
         process = subprocess.Popen(
             [sys.executable, "-m", "relgate.engines.worker"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, close_fds=True,
@@ -150,6 +153,8 @@ class WorkerProcess:
         status = self._wait()
         detail = self._stderr_tail()
         if status is not None and status < 0:
+            import signal
+
             try:
                 name = signal.Signals(-status).name
             except ValueError:
@@ -161,6 +166,8 @@ class WorkerProcess:
 
     def _wait(self) -> int | None:
         if self._process is not None:
+            import subprocess  # loaded already: _spawn made this process
+
             try:
                 return self._process.wait(timeout=5)
             except subprocess.TimeoutExpired:
@@ -189,7 +196,7 @@ class WorkerProcess:
             self._process.kill()
         elif self.pid:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
+                os.kill(self.pid, 9)  # SIGKILL, without loading the signal module
         self._wait()
 
     def close(self) -> None:
@@ -199,6 +206,8 @@ class WorkerProcess:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         if self._process is not None:
+            import subprocess  # loaded already: _spawn made this process
+
             for stream in (self._process.stdin, self._process.stdout):
                 if stream is not None:
                     stream.close()
