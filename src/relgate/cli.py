@@ -6,10 +6,12 @@ import atexit
 import gc
 
 # Start-up creates tens of thousands of objects that live as long as the process and no garbage, so
-# the cycle collector's passes over them are pure cost (~5-10 ms of a gate run): paused while the
-# command line loads. At exit, the interpreter's last full collection would walk every object the
-# run made (~10 ms more) only to free memory the process is about to give back: they are frozen
-# first (gc.freeze), so it skips them. Files, pipes and worker processes are closed explicitly.
+# the cycle collector's passes over them are pure cost (~5-10 ms of a gate run): it pauses while the
+# command line loads, and what loading made is then frozen (gc.freeze: set aside, never scanned;
+# no walk over it) before collection resumes. At exit, the interpreter's last full collection would
+# walk every object the run made (~10 ms more) only to free memory the process is about to give
+# back: they are frozen first, so it skips them. Files, pipes and worker processes are closed
+# explicitly, never left to the collector.
 _COLLECTING = gc.isenabled()
 gc.disable()
 try:
@@ -34,6 +36,7 @@ try:
     from relgate.redact import remember_env, scrub, scrub_value
 finally:
     if _COLLECTING:
+        gc.freeze()
         gc.enable()
 atexit.register(gc.freeze)
 
