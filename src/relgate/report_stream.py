@@ -312,7 +312,7 @@ def stream_report(store: AuditStore, *, since_ns: int | None = None, service: st
     rows = store.raw_rows()
     work = ordered(chunked(enumerate(rows), chunk), _facts, initializer=_start,
                    initargs=(store.row_label(), store.where, since_ns, service, environment), workers=workers)
-    facts = tempfile.TemporaryFile()  # noqa: SIM115 (closed below; the merge reads it)
+    facts: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed below; the merge reads it)
     runs: list[list[tuple[int, int]]] = []
     deployed: set[tuple[str, str, str]] = set()
     done, last = 0, None
