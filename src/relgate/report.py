@@ -32,7 +32,7 @@ class Gate:
     reasons: tuple[Mapping[str, Any], ...] = ()
     errors: tuple[str, ...] = ()
     waived: tuple[Mapping[str, Any], ...] = ()
-    context: Mapping[str, Any] | None = None
+    deployments: Mapping[str, Any] | None = None  # the context's `deployments` block, not the whole context
 
 
 def gate_of(record: Mapping[str, Any]) -> Gate | None:
@@ -67,7 +67,8 @@ def gate_of(record: Mapping[str, Any]) -> Gate | None:
                       for v in violations),
         errors=tuple(str(e) for e in result.get("errors", [])),
         waived=tuple(w for w in result.get("waived", []) if isinstance(w, dict)),
-        context=context if isinstance(context, dict) else None,
+        deployments={"deployments": context["deployments"]} if isinstance(context, dict)
+        and isinstance(context.get("deployments"), dict) else None,
     )
 
 
@@ -98,7 +99,7 @@ def _numbers(gates: Sequence[Gate], incidents: Sequence[Incident]) -> dict[str, 
     first_allowed: dict[tuple[str, str, str], int] = {}
     for gate in allowed:
         first_allowed.setdefault((gate.service, gate.environment, gate.commit), gate.at_ns)
-    deployments = seen_deployments(((g.service, g.environment, g.context) for g in gates if g.context),
+    deployments = seen_deployments(((g.service, g.environment, g.deployments) for g in gates if g.deployments),
                                    first_allowed)
     lead = [(g.at_ns - g.committed_at_ns) / 1e9 for g in allowed if g.committed_at_ns is not None]
     span = gates[-1].at_ns - gates[0].at_ns if gates else 0

@@ -208,16 +208,28 @@ class WorkerProcess:
                 self._process.kill()
                 self._process.wait()
         elif self.pid:
-            deadline = time.monotonic() + 2
-            while time.monotonic() < deadline:
-                done, _ = os.waitpid(self.pid, os.WNOHANG)
-                if done:
-                    self.pid = 0
-                    break
-                time.sleep(0.005)
+            if _exited_within(self.pid, 2.0):
+                self._wait()
             else:
                 self.kill()
         self._stderr.close()
+
+
+def _exited_within(pid: int, timeout_s: float) -> bool:
+    """Whether the child ended within the timeout; woken the moment it ends (a pidfd), not on a polling tick."""
+    try:
+        pidfd = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # a kernel before Linux 5.3: poll, leaving the child to be reaped by _wait()
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                return True
+            time.sleep(0.001)
+        return False
+    try:
+        return bool(select.select([pidfd], [], [], timeout_s)[0])
+    finally:
+        os.close(pidfd)
 
 
 def _can_fork() -> bool:
