@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -249,20 +250,24 @@ def audit_report(config_path: str | None, log_path: str | None, store_url: str |
     """
     from relgate.cli_time import since_ns
     from relgate.incidents import read_incidents
-    from relgate.report import build_report
     from relgate.report_html import render_html, render_text
+    from relgate.report_stream import stream_report
 
     def body() -> int:
         incidents = [i for path in incident_files for i in read_incidents(Path(path))]
         store = store_for(config_path, log_path, store_url)
         with progress_for("reading", store, quiet) as progress:
-            records = (record for _, record in store.records(progress.update))
-            report = build_report(records, since_ns=since_ns(since), service=service, environment=environment,
-                                  incidents=incidents)
-        if fmt == "json":
-            click.echo(json_text(report))
-        else:
-            click.echo(render_html(report) if fmt == "html" else render_text(report), nl=False)
+            report = stream_report(store, since_ns=since_ns(since), service=service, environment=environment,
+                                   incidents=incidents, progress=progress.update)
+        try:
+            if fmt == "json":
+                report.write_json(sys.stdout.write)
+                sys.stdout.flush()
+            else:
+                document = report.document()
+                click.echo(render_html(document) if fmt == "html" else render_text(document), nl=False)
+        finally:
+            report.close()
         return 0
 
     run(body)

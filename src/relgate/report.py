@@ -105,12 +105,19 @@ def _numbers(gates: Sequence[Gate], incidents: Sequence[Incident]) -> dict[str, 
     span = gates[-1].at_ns - gates[0].at_ns if gates else 0
     gated = [(g.at_ns, g.commit, g.service, g.environment) for g in allowed if g.mode == "enforce"]
     dora = keys(deployments, gated, incidents, lead, span)
+    return numbers(len(gates), decisions, _time_blocked(gates),
+                   [g.approval_wait_s for g in allowed if g.approval_wait_s is not None], dora)
+
+
+def numbers(runs: int, decisions: Mapping[str, int], blocked: Sequence[float], waits: Sequence[Any],
+            dora: Mapping[str, Any]) -> dict[str, Any]:
+    """The measures of one set of gates (a stream, or all of them) in the report's layout."""
     return {
-        "runs": len(gates),
+        "runs": runs,
         "decisions": {k: decisions.get(k, 0) for k in ("allow", "deny", "error")},
-        "pass_rate": (decisions.get("allow", 0) / len(gates)) if gates else None,
-        "time_blocked_seconds": spread(_time_blocked(gates)),
-        "approval_wait_seconds": spread([g.approval_wait_s for g in allowed if g.approval_wait_s is not None]),
+        "pass_rate": (decisions.get("allow", 0) / runs) if runs else None,
+        "time_blocked_seconds": spread(blocked),
+        "approval_wait_seconds": spread(waits),
         "lead_time_seconds": dora["lead_time_seconds"],
         "deploy_frequency_per_week": dora["deploy_frequency_per_week"],
         "change_failure_rate": dora["change_failure_rate"],
@@ -122,6 +129,37 @@ def _numbers(gates: Sequence[Gate], incidents: Sequence[Incident]) -> dict[str, 
                         for d in dora["ungated_deployments"]],
         },
     }
+
+
+def blocked_row(gate: Gate) -> dict[str, Any]:
+    return {**_where(gate), "decision": gate.decision, "mode": gate.mode, "reasons": list(gate.reasons),
+            "errors": list(gate.errors)}
+
+
+def waiver_rows(gate: Gate) -> list[dict[str, Any]]:
+    return [{**_where(gate), "waiver_id": str(w.get("waiver_id")), "policy": str(w.get("policy")),
+             "what": ", ".join(map(str, w.get("findings") or [])) or str(w.get("id")),
+             "approved_by": str(w.get("approved_by")), "reason": str(w.get("reason")),
+             "expires": str(w.get("expires"))} for w in gate.waived]
+
+
+def override_rows(gate: Gate) -> list[dict[str, Any]]:
+    return [{"actor": o.get("actor"), "reason": o.get("reason"), "policy": o.get("policy"),
+             **_where(gate), "id": o.get("id"), "msg": o.get("msg")} for o in gate.overrides]
+
+
+def incident_rows(incidents: Sequence[Incident]) -> list[dict[str, Any]]:
+    return [{"id": i.id, "service": i.service, "environment": i.environment, "commit": i.commit,
+             "started_at": format_ns(i.started_ns),
+             "resolved_at": format_ns(i.resolved_ns) if i.resolved_ns is not None else None,
+             "description": i.description} for i in incidents]
+
+
+def in_scope(incidents: Sequence[Incident], since_ns: int | None, streams: Iterable[tuple[str, str]]) -> list[Incident]:
+    """An incident counts where it happened: in a stream the report covers (others are not this gate's business)."""
+    streams = list(streams)
+    return [i for i in incidents if (since_ns is None or i.started_ns >= since_ns)
+            and any(matching([i], s, e) for s, e in streams)]
 
 
 def build_report(
@@ -146,9 +184,7 @@ def build_report(
     by_stream: dict[tuple[str, str], list[Gate]] = defaultdict(list)
     for gate in gates:
         by_stream[(gate.service, gate.environment)].append(gate)
-    # An incident counts where it happened: in a stream the report covers (others are not this gate's business).
-    incidents = [i for i in incidents if (since_ns is None or i.started_ns >= since_ns)
-                 and any(matching([i], s, e) for s, e in by_stream)]
+    incidents = in_scope(incidents, since_ns, by_stream)
     top = Counter(v for g in gates for v in g.violations)
     used = Counter(w for g in gates for w in g.waivers)
     return {
@@ -160,18 +196,38 @@ def build_report(
         "by_day": [{"day": day, "runs": sum(c.values()), "allow": c.get("allow", 0), "deny": c.get("deny", 0),
                     "error": c.get("error", 0)} for day, c in sorted(days.items())],
         "top_violations": [{"policy": p, "id": i, "count": n} for (p, i), n in top.most_common(10)],
-        "blocked": [{**_where(g), "decision": g.decision, "mode": g.mode, "reasons": list(g.reasons),
-                     "errors": list(g.errors)} for g in gates if g.decision != "allow"],
+        "blocked": [blocked_row(g) for g in gates if g.decision != "allow"],
         "waivers_used": [{"waiver_id": w, "count": n} for w, n in used.most_common()],
-        "waivers": [{**_where(g), "waiver_id": str(w.get("waiver_id")), "policy": str(w.get("policy")),
-                     "what": ", ".join(map(str, w.get("findings") or [])) or str(w.get("id")),
-                     "approved_by": str(w.get("approved_by")), "reason": str(w.get("reason")),
-                     "expires": str(w.get("expires"))} for g in gates for w in g.waived],
-        "overrides": [{"actor": o.get("actor"), "reason": o.get("reason"), "policy": o.get("policy"),
-                       **_where(g), "id": o.get("id"), "msg": o.get("msg")} for g in gates for o in g.overrides],
-        "incidents": [{"id": i.id, "service": i.service, "environment": i.environment, "commit": i.commit,
-                       "started_at": format_ns(i.started_ns),
-                       "resolved_at": format_ns(i.resolved_ns) if i.resolved_ns is not None else None,
-                       "description": i.description} for i in incidents],
+        "waivers": [row for g in gates for row in waiver_rows(g)],
+        "overrides": [row for g in gates for row in override_rows(g)],
+        "incidents": incident_rows(incidents),
         "definitions": dict(DEFINITIONS),
     }
+
+
+def add_waiver_use(groups: dict[tuple[str, ...], dict[str, Any]], use: Mapping[str, Any]) -> None:
+    """Fold one waiver use into its waiver's table row: runs, first five commits, streams, first and last use."""
+    key = (use["waiver_id"], use["policy"], use["what"], use["approved_by"], use["reason"], use["expires"])
+    group = groups.get(key)
+    if group is None:
+        group = groups[key] = {"waiver_id": key[0], "policy": key[1], "what": key[2], "approved_by": key[3],
+                               "reason": key[4], "expires": key[5], "runs": 0, "commits": [],
+                               "more_commits": False, "streams": [], "first": use["at"], "last": use["at"]}
+    group["runs"] += 1
+    group["last"] = use["at"]
+    stream = {"service": use["service"], "environment": use["environment"]}
+    if stream not in group["streams"]:
+        group["streams"].append(stream)
+    commit = str(use["commit"] or "")
+    if commit and commit not in group["commits"]:
+        if len(group["commits"]) < 5:
+            group["commits"].append(commit)
+        else:
+            group["more_commits"] = True
+
+
+def waiver_groups(uses: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    groups: dict[tuple[str, ...], dict[str, Any]] = {}
+    for use in uses:
+        add_waiver_use(groups, use)
+    return list(groups.values())

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from relgate.output.escape import html as esc
+from relgate.report import waiver_groups
 from relgate.report_svg import bar, duration, durations, runs_by_day
 from relgate.report_text import percent, render_text
 
@@ -36,7 +37,8 @@ thead{display:table-header-group}a{color:inherit;text-decoration:none}}
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[int] = (),
-           empty: str = "None.", cls: str = "", nowrap: Sequence[int] = ()) -> str:
+           empty: str = "None.", cls: str = "", nowrap: Sequence[int] = (), total: int | None = None) -> str:
+    """`total`: how many rows there are when `rows` holds only the newest (a streamed report)."""
     if not rows:
         return f'<p class="muted">{empty}</p>'
 
@@ -47,8 +49,8 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Seque
     shown = rows[:MAX_ROWS]
     body = "".join("<tr>" + "".join(f"<td{kind(i)}>{cell}</td>" for i, cell in enumerate(row)) + "</tr>"
                    for row in shown)
-    more = (f'<p class="muted">{len(rows) - MAX_ROWS} more row(s) in <code>--format json</code>.</p>'
-            if len(rows) > MAX_ROWS else "")
+    hidden = max(len(rows), total or 0) - len(shown)
+    more = f'<p class="muted">{hidden} more row(s) in <code>--format json</code>.</p>' if hidden > 0 else ""
     opening = f'<table class="{cls}">' if cls else "<table>"
     return f"{opening}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
 
@@ -90,7 +92,7 @@ def _blocked(report: dict[str, Any]) -> str:
              + (" (warn mode)" if r["mode"] == "warn" else ""), reasons(r), f'<code>{esc(r["audit_id"][:8])}</code>']
             for r in reversed(report["blocked"])]
     return _table(("At (UTC)", "Service / environment", "Commit", "Decision", "Reasons", "Record"), rows,
-                  empty="No run was blocked.", nowrap=(0, 2, 3, 5))
+                  empty="No run was blocked.", nowrap=(0, 2, 3, 5), total=report.get("blocked_count"))
 
 
 def _violations(report: dict[str, Any]) -> str:
@@ -104,24 +106,21 @@ def _overrides(report: dict[str, Any]) -> str:
     rows = [[esc(str(o["at"])), _stream(o), _commit(o), f"{esc(str(o['policy']))}<br><code>{esc(str(o.get('id')))}"
              "</code>", esc(str(o["actor"])), esc(str(o["reason"]))] for o in reversed(report["overrides"])]
     return _table(("At (UTC)", "Service / environment", "Commit", "Policy / rule", "Who", "Why"), rows,
-                  empty="No soft-mandatory denial was overridden.", nowrap=(0, 2))
+                  empty="No soft-mandatory denial was overridden.", nowrap=(0, 2), total=report.get("overrides_count"))
 
 
 def _waivers(report: dict[str, Any]) -> str:
     """One row per waiver (who approved it, why, until when) with how often and on which commits it was used."""
-    grouped: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for use in report["waivers"]:
-        key = (use["waiver_id"], use["policy"], use["what"], use["approved_by"], use["reason"], use["expires"])
-        grouped.setdefault(key, []).append(use)
+    groups = report.get("waiver_groups")
     rows = []
-    for (waiver, policy, what, approved_by, reason, expires), uses in grouped.items():
-        commits = list(dict.fromkeys(str(u["commit"]) for u in uses if u["commit"]))
-        shown = ", ".join(f"<code>{esc(c[:12])}</code>" for c in commits[:5]) + (
-            f" and {len(commits) - 5} more" if len(commits) > 5 else "")
-        streams = ", ".join(dict.fromkeys(_stream(u) for u in uses))
-        rows.append([f"<b>{esc(waiver)}</b>", f"{esc(policy)}<br>{esc(what)}",
-                     f"{esc(approved_by)}<br>until {_when(expires)}", esc(reason), esc(str(len(uses))),
-                     f"{streams}<br>{shown or '-'}", f"{_when(uses[0]['at'])}<br>{_when(uses[-1]['at'])}"])
+    for g in waiver_groups(report["waivers"]) if groups is None else groups:
+        shown = ", ".join(f"<code>{esc(c[:12])}</code>" for c in g["commits"]) + (
+            " and more" if g["more_commits"] else "")
+        streams = ", ".join(_stream(s) for s in g["streams"])
+        rows.append([f"<b>{esc(g['waiver_id'])}</b>", f"{esc(g['policy'])}<br>{esc(g['what'])}",
+                     f"{esc(g['approved_by'])}<br>until {_when(g['expires'])}", esc(g["reason"]),
+                     esc(str(int(g["runs"]))), f"{streams}<br>{shown or '-'}",
+                     f"{_when(g['first'])}<br>{_when(g['last'])}"])
     return _table(("Waiver", "Policy / waived", "Approved by", "Why", "Runs", "Where / commits",
                    "First / last use (UTC)"), rows, numeric=(4,), empty="No waiver was used.")
 

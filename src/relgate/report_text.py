@@ -52,12 +52,20 @@ def render_text(report: dict[str, Any]) -> str:
         why = ", ".join([f"{r['policy']} {r['id']}" for r in run["reasons"]] + [f"error: {e}" for e in run["errors"]])
         lines += wrap(f"blocked: {run['at']} {_stream(run)} commit {run['commit'][:12] or '-'} {run['decision']}"
                       f"{' (warn mode)' if run['mode'] == 'warn' else ''}: {why or '-'}")
+    lines += _more(report, "blocked", "blocked run(s)")
     lines += [line for w in report["waivers_used"] for line in wrap(f"waiver used: {w['waiver_id']} "
                                                                      f"x{int(w['count'])}")]
     for o in report["overrides"]:
         lines += wrap(f"override: {o['at']} by {o['actor']}: {o['reason']} ({o['policy']} {o.get('id') or ''}; "
                       f"{_stream(o) if 'service' in o else '-'}, commit {o.get('commit') or '-'})")
+    lines += _more(report, "overrides", "override(s)")
     for u in report["deployments"]["ungated"]:
         lines += wrap(f"deployment without an allowed gate: {u['id']} of {u['sha'] or '-'} to {_stream(u)} at "
                       f"{u['created_at']} ({u['state']})")
     return "\n".join(lines) + "\n"
+
+
+def _more(report: dict[str, Any], key: str, what: str) -> list[str]:
+    """A streamed report lists the newest rows only: say how many more `--format json` has."""
+    hidden = int(report.get(f"{key}_count", 0)) - len(report.get(key, []))
+    return wrap(f"{hidden} earlier {what} in --format json") if hidden > 0 else []

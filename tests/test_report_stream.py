@@ -1,0 +1,137 @@
+"""The streamed `audit report` (workers, time-sorted runs, spooled lists) gives the in-memory report's document,
+whatever order the records are stored in, and holds no per-run rows."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from relgate.audit.store import open_store
+from relgate.incidents import Incident
+from relgate.output.escape import json_text
+from relgate.report import build_report
+from relgate.report_stream import SHOWN, stream_report
+from relgate.timeutil import format_ns
+
+START = 1_764_000_000 * 10**9
+HOUR = 3600 * 10**9
+STREAMS = [("checkout", "production"), ("checkout", "staging"), ("search", "production")]
+COMMITS = [f"{n:040x}" for n in range(1, 30)]
+
+
+def record(rng: random.Random, index: int, *, deployments: bool) -> dict[str, Any]:
+    service, environment = rng.choice(STREAMS)
+    at = START + rng.randrange(0, 72) * HOUR // 4  # coarse times: many ties in one stream
+    commit = rng.choice(COMMITS)
+    decision = rng.choice(["allow", "allow", "deny", "error"])
+    violations = [] if decision != "deny" else [
+        {"policy": "relgate.tests", "id": f"tests.r{rng.randrange(3)}", "msg": "too low ##[warning] \x1b[31m"}]
+    context: dict[str, Any] = {"evaluated_at_ns": at, "change": {"commit": commit,
+                                                                 "committed_at_ns": at - rng.randrange(1, 9) * HOUR}}
+    if deployments and rng.random() < 0.3:
+        context["deployments"] = {"recent": [
+            {"id": rng.randrange(12), "sha": rng.choice(COMMITS), "state": rng.choice(["success", "failure"]),
+             "created_at": format_ns(START + rng.randrange(0, 72) * HOUR // 4),
+             "succeeded_at": format_ns(at)} for _ in range(rng.randrange(1, 3))]}
+    result = {"decision": decision, "service": service, "environment": environment,
+              "mode": rng.choice(["enforce", "enforce", "warn"]), "violations": violations,
+              "errors": ["source down"] if decision == "error" else [],
+              "waived": [{"waiver_id": f"WVR-{rng.randrange(3)}", "policy": "relgate.vulnerabilities",
+                          "findings": [f"CVE-{rng.randrange(9)}"], "approved_by": "sec", "reason": "r",
+                          "expires": "2027-01-01"}] if rng.random() < 0.3 else [],
+              "overrides": [{"actor": "kim", "reason": "hotfix", "policy": "relgate.tests", "id": "tests.r1"}]
+              if rng.random() < 0.1 else []}
+    stream = {"commit": commit, "approval_wait_seconds": float(rng.randrange(0, 5000))} if rng.random() < 0.8 else {}
+    return {"id": f"rec-{index}", "data": {"customData": {"decision_log": {"input": context, "result": result},
+                                                          "value_stream": stream}}}
+
+
+def write_log(path: Path, records: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def streamed(path: Path, **options: Any) -> dict[str, Any]:
+    report = stream_report(open_store(path), **options)
+    out = io.StringIO()
+    try:
+        report.write_json(out.write)
+    finally:
+        report.close()
+    text = out.getvalue()
+    assert text.isascii() and "##[" not in text
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+INCIDENTS = [Incident("INC-1", START + 10 * HOUR, START + 12 * HOUR, "checkout", "production", COMMITS[3]),
+             Incident("INC-2", START + 5 * HOUR, None, "", "production"),
+             Incident("INC-3", START + 15 * HOUR, START + 16 * HOUR, "search", "")]
+
+
+@pytest.mark.parametrize(("seed", "deployments", "workers"), [(1, False, 2), (2, True, 2), (3, False, 1),
+                                                               (4, True, 1)])
+def test_shuffled_history_gives_the_in_memory_report(tmp_path: Path, seed: int, deployments: bool,
+                                                     workers: int) -> None:
+    rng = random.Random(seed)
+    records = [record(rng, i, deployments=deployments) for i in range(400)]
+    rng.shuffle(records)  # stored out of time order, as `--at` backdating leaves them
+    log = write_log(tmp_path / "log.jsonl", records)
+    expected = json.loads(json_text(build_report(records, incidents=INCIDENTS)))
+    got = streamed(log, incidents=INCIDENTS, workers=workers, chunk=37)
+    assert got == expected
+    assert expected["blocked"] and expected["waivers"] and expected["overrides"]
+    assert [b["at"] for b in got["blocked"]] == sorted(b["at"] for b in got["blocked"])
+    since = START + 9 * HOUR
+    assert streamed(log, since_ns=since, service="checkout", incidents=INCIDENTS, workers=workers, chunk=50) == \
+        json.loads(json_text(build_report(records, since_ns=since, service="checkout", incidents=INCIDENTS)))
+
+
+def test_a_torn_line_is_an_error_at_its_place(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    log = write_log(tmp_path / "log.jsonl", [record(rng, i, deployments=False) for i in range(30)])
+    with log.open("a") as handle:
+        handle.write('{"id": "torn"')
+    with pytest.raises(Exception, match=r"log.jsonl:31: torn final record"):
+        streamed(log, workers=2, chunk=8)
+
+
+def test_tables_show_the_newest_rows_and_the_count(tmp_path: Path) -> None:
+    rng = random.Random(6)
+    records = [record(rng, i, deployments=False) for i in range(4 * SHOWN)]
+    report = stream_report(open_store(write_log(tmp_path / "log.jsonl", records)), workers=1, chunk=300)
+    try:
+        document = report.document()
+    finally:
+        report.close()
+    full = build_report(records)
+    assert document["blocked_count"] == len(full["blocked"]) > SHOWN
+    assert document["blocked"] == full["blocked"][-SHOWN:]
+    assert document["overrides"] == full["overrides"][-SHOWN:]
+
+
+def peak_bytes(path: Path) -> int:
+    tracemalloc.start()
+    try:
+        report = stream_report(open_store(path), workers=1, chunk=200)
+        report.write_json(lambda text: None)
+        report.close()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_does_not_grow_with_the_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ten times the records: the peak stays under 1.6 times (per run, only a few floats stay)."""
+    monkeypatch.setattr("relgate.report_stream.SHOWN", 50)  # the newest rows kept for HTML: full in both logs
+    rng = random.Random(7)
+    small = [record(rng, i, deployments=True) for i in range(1000)]
+    large = [record(rng, i, deployments=True) for i in range(10_000)]
+    small_peak = peak_bytes(write_log(tmp_path / "small.jsonl", small))
+    large_peak = peak_bytes(write_log(tmp_path / "large.jsonl", large))
+    assert large_peak < 1.6 * small_peak, (small_peak, large_peak)
