@@ -4,41 +4,53 @@ from __future__ import annotations
 
 import atexit
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-# Start-up creates tens of thousands of objects that live as long as the process and no garbage, so
-# the cycle collector's passes over them are pure cost (~5-10 ms of a gate run): it pauses while the
-# command line loads, and what loading made is then frozen (gc.freeze: set aside, never scanned;
-# no walk over it) before collection resumes. At exit, the interpreter's last full collection would
-# walk every object the run made (~10 ms more) only to free memory the process is about to give
-# back: they are frozen first, so it skips them. Files, pipes and worker processes are closed
-# explicitly, never left to the collector.
-_COLLECTING = gc.isenabled()
-gc.disable()
-try:
+
+@contextmanager
+def _loading() -> Iterator[None]:
+    """Load modules with the cycle collector paused, then set what they made aside (gc.freeze).
+
+    Start-up creates tens of thousands of objects that live as long as the process and no
+    garbage: the collector's passes over them are pure cost (~5-10 ms of a gate run), and so
+    would be its first pass after loading, which freezing spares.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.freeze()
+            gc.enable()
+
+
+with _loading():
     import os
     import sys
     from collections.abc import Callable, Sequence
     from pathlib import Path
-    from typing import Any, TypeVar
+    from typing import TYPE_CHECKING, Any, TypeVar
 
     import click
 
     from relgate import __version__
-    from relgate.config import load_config
-    from relgate.context import recorded_failures
-    from relgate.decision import Decision
     from relgate.engines import ENGINE_NAMES
+    from relgate.engines.worker import end_spare, start_spare
     from relgate.errors import RelgateError, describe
-    from relgate.gate import RunOptions, evaluate, gather_context, run_check
     from relgate.output import FORMATS, render
     from relgate.output.escape import json_text, terminal
     from relgate.output.text import COLOR_CHOICES, use_colour
     from relgate.redact import remember_env, scrub, scrub_value
-finally:
-    if _COLLECTING:
-        gc.freeze()
-        gc.enable()
+# At exit, the interpreter's last full collection would walk every object the run made (~10 ms)
+# only to free memory the process is about to give back: frozen first, they are skipped. Files,
+# pipes and worker processes are closed explicitly, never left to the collector.
 atexit.register(gc.freeze)
+
+if TYPE_CHECKING:
+    from relgate.config import Config
+    from relgate.decision import Decision
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -187,6 +199,14 @@ def write_outputs(decision: Decision, outputs: list[tuple[str, str]]) -> None:
             publish(decision, os.environ, run_url_from(os.environ))
 
 
+def load_config(path: str, env: dict[str, str]) -> Config:
+    """The gate's modules load with the config (a check's engine worker has started meanwhile, see check)."""
+    with _loading():
+        from relgate.config import load_config as load
+        from relgate.gate import run_check  # noqa: F401  (loaded here, with the collector paused)
+    return load(path, env)
+
+
 def _report_errors(decision: Decision) -> None:
     """An error decision also says why on stderr, one line per cause, for pipeline logs."""
     for error in decision.errors:
@@ -230,10 +250,16 @@ def check(config_path: str, audit_log: str | None, store: str | None, no_audit: 
     def body() -> int:
         outputs, color = parse_outputs(flags.pop("outputs"), flags.pop("as_json")), flags.pop("color")
         env = dict(os.environ)
-        config = load_config(config_path, env)
-        options = RunOptions(audit_log=Path(audit_log) if audit_log else None, store=store, audit=not no_audit,
-                             **flags)
-        run = run_check(config, options, env)
+        start_spare()  # the engine's worker process loads its modules on the other core while this one loads
+        try:
+            config = load_config(config_path, env)
+            from relgate.gate import RunOptions, run_check
+
+            options = RunOptions(audit_log=Path(audit_log) if audit_log else None, store=store,
+                                 audit=not no_audit, **flags)
+            run = run_check(config, options, env)
+        finally:
+            end_spare()
         _emit(run.decision, outputs, color)
         _report_errors(run.decision)
         for note in run.notes:
@@ -255,6 +281,8 @@ def context(config_path: str, **flags: Any) -> None:
     def body() -> int:
         env = dict(os.environ)
         config = load_config(config_path, env)
+        from relgate.gate import RunOptions, gather_context
+
         doc, runs = gather_context(config, RunOptions(**flags), env)
         click.echo(json_text(scrub_value(doc)))
         failed = [r for r in runs if r.failed_required]
@@ -280,6 +308,9 @@ def eval_command(config_path: str, context_path: str, **flags: Any) -> None:
         outputs, color = parse_outputs(flags.pop("outputs"), flags.pop("as_json")), flags.pop("color")
         env = dict(os.environ)
         config = load_config(config_path, env)
+        from relgate.context import recorded_failures
+        from relgate.gate import RunOptions, evaluate
+
         doc = _read_json(Path(context_path))
         if not isinstance(doc, dict):
             raise RelgateError(f"{context_path}: expected a context document (a JSON object)")

@@ -70,9 +70,17 @@ def engine_gaps() -> Mapping[str, Mapping[str, str]]:
 def gap(engine: str, builtin: str) -> str | None:
     """What is wrong with `builtin` on `engine`, or None when it runs as OPA runs it."""
     for pattern, why in engine_gaps().get(engine, {}).items():
-        if fnmatch.fnmatchcase(builtin, pattern):
+        if _matches(builtin, pattern):
             return why
     return None
+
+
+def _matches(name: str, pattern: str) -> bool:
+    """fnmatch's answer, without compiling a regular expression for each plain name and `prefix.*` of gaps.json."""
+    head = pattern[:-1] if pattern.endswith("*") else pattern
+    if any(c in head for c in "*?["):
+        return fnmatch.fnmatchcase(name, pattern)
+    return name.startswith(head) if head != pattern else name == pattern
 
 
 def refused_by_default() -> frozenset[str]:

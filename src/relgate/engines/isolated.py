@@ -23,7 +23,7 @@ from relgate.engines.interface import (
     PolicySet,
     RuleOutcome,
 )
-from relgate.engines.worker import WorkerGone, WorkerProcess
+from relgate.engines.worker import WorkerGone, WorkerProcess, take_spare
 from relgate.errors import EngineError
 
 LOAD_TIMEOUT_S = 60.0
@@ -48,7 +48,7 @@ class IsolatedEngine(Engine):
         request = self._load_request(policies, data)
         with self._lock:
             try:
-                worker = self._worker = self._worker or WorkerProcess(self._setup)
+                worker = self._worker = self._worker or self._new_worker()
                 worker.send(request)
             except WorkerGone:
                 self._worker = None
@@ -102,13 +102,16 @@ class IsolatedEngine(Engine):
                 worker = self._worker
                 if worker is None:
                     answer_only = False
-                    worker = self._worker = WorkerProcess(self._setup)
+                    worker = self._worker = self._new_worker()
                     if self._loaded is not None and request["op"] != "load":
                         worker.call(self._loaded, self._load_timeout)
                 return worker.receive(timeout) if answer_only else worker.call(request, timeout)
             except WorkerGone as gone:
                 self._worker = None
                 raise EngineError(f"engine {self.engine_name} {gone.reason}") from None
+
+    def _new_worker(self) -> WorkerProcess:
+        return take_spare(self._setup) or WorkerProcess(self._setup)
 
     @property
     def _load_timeout(self) -> float:

@@ -81,18 +81,28 @@ def _scratch_file() -> IO[bytes]:
 
 
 class WorkerProcess:
-    """The parent's handle on one child running `serve(...)` for a named engine."""
+    """The parent's handle on one child running `serve(...)` for a named engine.
 
-    def __init__(self, setup: dict[str, Any]) -> None:
+    Without a setup, the child is a spare: it loads the engines' modules meanwhile and
+    waits for configure(setup), so a gate run can start it before reading its config.
+    """
+
+    def __init__(self, setup: dict[str, Any] | None) -> None:
         self._stderr = _scratch_file()
         self._process: subprocess.Popen[bytes] | None = None
         self.pid = 0
         if _can_fork():
-            self._fork(setup)
+            self._fork()
         else:
-            self._spawn(setup)
+            self._spawn()
+        if setup is not None:
+            self.configure(setup)
 
-    def _fork(self, setup: dict[str, Any]) -> None:
+    def configure(self, setup: dict[str, Any]) -> None:
+        """Tell the child which engine to build, with which options (its first message)."""
+        self.send(setup)
+
+    def _fork(self) -> None:
         request_r, request_w = os.pipe()
         response_r, response_w = os.pipe()
         with warnings.catch_warnings():  # Python 3.12+ warns when forking a process that has threads
@@ -104,14 +114,14 @@ class WorkerProcess:
                 os.dup2(self._stderr.fileno(), 1)
                 os.dup2(self._stderr.fileno(), 2)
                 _close_other_fds({0, 1, 2, request_r, response_w})
-                code = serve(request_r, response_w, setup)
+                code = _start(request_r, response_w, serve)
             finally:
                 os._exit(code)
         os.close(request_r)
         os.close(response_w)
         self.pid, self._requests, self._responses = pid, request_w, response_r
 
-    def _spawn(self, setup: dict[str, Any]) -> None:
+    def _spawn(self) -> None:
         import subprocess  # only where a worker cannot be forked: a forking gate run never loads it
 
         process = subprocess.Popen(
@@ -121,7 +131,6 @@ class WorkerProcess:
         assert process.stdin is not None and process.stdout is not None
         self._process, self.pid = process, process.pid
         self._requests, self._responses = process.stdin.fileno(), process.stdout.fileno()
-        _write(self._requests, json.dumps(setup).encode())
 
     def call(self, request: dict[str, Any], timeout_s: float) -> Any:
         """Send one request; its value, or the RelgateError the engine raised. WorkerGone when the child is lost."""
@@ -224,6 +233,36 @@ class WorkerProcess:
         self._stderr.close()
 
 
+_SPARE: list[WorkerProcess] = []
+
+
+def start_spare() -> None:
+    """Fork a worker now, before the engine is known, so it loads the engines' modules on the other core
+    while this process loads the gate and reads its config; the next WorkerProcess wanted takes it."""
+    if not _SPARE and _can_fork():
+        _SPARE.append(WorkerProcess(None))
+
+
+def take_spare(setup: dict[str, Any]) -> WorkerProcess | None:
+    """The spare worker (if any), configured with this setup; None when there is none or it is gone."""
+    try:
+        worker = _SPARE.pop()
+    except IndexError:
+        return None
+    try:
+        worker.configure(setup)
+    except WorkerGone:
+        worker.close()
+        return None
+    return worker
+
+
+def end_spare() -> None:
+    """End a spare that no engine took (the run failed first, or its engine runs out of process)."""
+    while _SPARE:
+        _SPARE.pop().close()
+
+
 def _exited_within(pid: int, timeout_s: float) -> bool:
     """Whether the child ended within the timeout; woken the moment it ends (a pidfd), not on a polling tick."""
     try:
@@ -273,6 +312,20 @@ def _error_from(error: dict[str, Any]) -> RelgateError:
     return EngineError(f"engine worker failed: {message}")
 
 
+def _start(requests: int, responses: int, start: Callable[..., int]) -> int:
+    """The child: load what answering takes while the parent prepares, then read the setup and serve."""
+    import relgate.engines.isolated  # warm-up: the child's own time, not the gate's
+
+    with contextlib.suppress(ImportError):
+        import relgate.engines.capabilities
+        import relgate.engines.regorus  # noqa: F401  (the default engine)
+    try:
+        setup = json.loads(_read(requests, None))
+    except (EOFError, OSError):
+        return 0  # a spare the parent did not need
+    return start(requests, responses, setup)
+
+
 def serve(requests: int, responses: int, setup: dict[str, Any]) -> int:
     """The child's loop: build the engine, then answer requests until the parent closes the pipe."""
     from relgate.engines.isolated import build_engine, handle
@@ -299,8 +352,7 @@ def _main(stdin: IO[bytes], stdout: IO[bytes], start: Callable[..., int]) -> int
     """A spawned worker: answers go to a private copy of stdout; anything else printed lands on stderr."""
     responses = os.dup(stdout.fileno())
     os.dup2(2, stdout.fileno())
-    setup = json.loads(_read(stdin.fileno(), None))
-    return start(stdin.fileno(), responses, setup)
+    return _start(stdin.fileno(), responses, start)
 
 
 if __name__ == "__main__":
