@@ -81,12 +81,46 @@ def _pem(value: str, what: str) -> bytes:
         raise AuditError(f"{what}: cannot read key file{shown}: {exc.strerror or exc}") from None
 
 
+# An unencrypted PKCS#8 Ed25519 private key (RFC 8410) is this DER prefix and the 32-byte seed.
+_ED25519_PKCS8 = bytes.fromhex("302e020100300506032b657004220420")
+_PEM_BEGIN, _PEM_END = b"-----BEGIN PRIVATE KEY-----", b"-----END PRIVATE KEY-----"
+
+
+def _plain_ed25519_seed(pem: bytes) -> bytes | None:
+    """The seed of a PEM that is exactly one plain PKCS#8 Ed25519 key (what `openssl genpkey` writes), else None.
+
+    Read here because cryptography's PEM loader imports every cipher and key type with it (~20 ms of a
+    signed gate run); anything else goes to that loader, which decides as before.
+    """
+    import base64
+    import binascii
+
+    text = pem.strip()
+    if not (text.startswith(_PEM_BEGIN) and text.endswith(_PEM_END)):
+        return None
+    body = text[len(_PEM_BEGIN):-len(_PEM_END)]
+    if b"-" in body:
+        return None
+    try:
+        der = base64.b64decode(b"".join(body.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if len(der) != len(_ED25519_PKCS8) + 32 or not der.startswith(_ED25519_PKCS8):
+        return None
+    return der[len(_ED25519_PKCS8):]
+
+
 def load_signing_key(value: str, what: str = "signing key") -> Ed25519PrivateKey:
-    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+    pem = _pem(value, what)
+    seed = _plain_ed25519_seed(pem)
+    if seed is not None:
+        return Ed25519PrivateKey.from_private_bytes(seed)
+    from cryptography.hazmat.primitives import serialization
+
     try:
-        key = serialization.load_pem_private_key(_pem(value, what), password=None)
+        key = serialization.load_pem_private_key(pem, password=None)
     except (ValueError, TypeError):
         raise AuditError(f"{what}: not an unencrypted PEM private key") from None
     if not isinstance(key, Ed25519PrivateKey):

@@ -1,0 +1,95 @@
+"""A plain PKCS#8 Ed25519 signing key is read without cryptography's PEM loader, and to the same key.
+
+The loader imports every cipher and key type cryptography has (most of a signed gate
+run's extra start-up); the short path must accept nothing the loader would refuse
+and read every key it accepts to exactly the loader's key.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from relgate.audit.chain import _plain_ed25519_seed, load_signing_key
+from relgate.errors import AuditError
+
+
+def _pem(key: Ed25519PrivateKey) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+KEY = Ed25519PrivateKey.generate()
+PEM = _pem(KEY)
+
+
+def _loader(pem: bytes) -> bytes | None:
+    """The seed cryptography's own loader reads from this PEM, or None when it refuses it."""
+    try:
+        key = serialization.load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError):
+        return None
+    return key.private_bytes_raw() if isinstance(key, Ed25519PrivateKey) else None
+
+
+@settings(max_examples=400, deadline=None)
+@given(position=st.integers(0, len(PEM)), removed=st.integers(0, 3), inserted=st.binary(max_size=4))
+def test_a_mutated_key_file_is_read_as_the_loader_reads_it(position: int, removed: int, inserted: bytes) -> None:
+    mutated = PEM[:position] + inserted + PEM[position + removed:]
+    seed = _plain_ed25519_seed(mutated)
+    if seed is not None:
+        assert seed == _loader(mutated)
+    if b"-----BEGIN" not in mutated:
+        return  # load_signing_key would take the text for a file name
+    expected = _loader(mutated)
+    if expected is None:
+        with pytest.raises(AuditError):
+            load_signing_key(mutated.decode("latin-1"))
+    else:
+        assert load_signing_key(mutated.decode("latin-1")).private_bytes_raw() == expected
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.binary(min_size=32, max_size=32))
+def test_any_seed_round_trips(seed: bytes) -> None:
+    pem = _pem(Ed25519PrivateKey.from_private_bytes(seed))
+    assert _plain_ed25519_seed(pem) == seed
+    assert load_signing_key(pem.decode()).private_bytes_raw() == seed
+
+
+def test_other_keys_go_to_the_loader_which_decides_as_before() -> None:
+    other = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    encrypted = KEY.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.BestAvailableEncryption(b"passphrase"))
+    assert _plain_ed25519_seed(other) is None and _plain_ed25519_seed(encrypted) is None
+    with pytest.raises(AuditError, match="expected an Ed25519 key"):
+        load_signing_key(other.decode())
+    with pytest.raises(AuditError, match="not an unencrypted PEM private key"):
+        load_signing_key(encrypted.decode())
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_a_key_from_openssl_genpkey_loads_without_the_pem_loader(tmp_path: Path) -> None:
+    path = tmp_path / "gate.pem"
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", str(path)], check=True,
+                   capture_output=True)
+    program = (
+        "import sys\n"
+        "from relgate.audit.chain import load_signing_key\n"
+        f"key = load_signing_key({str(path)!r})\n"
+        "print(key.private_bytes_raw().hex(), 'cryptography.hazmat.primitives.serialization' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    seed_hex, loader_loaded = done.stdout.split()
+    assert bytes.fromhex(seed_hex) == _loader(path.read_bytes())
+    assert loader_loaded == "False"
