@@ -420,7 +420,8 @@ def _merged(facts: IO[bytes], runs: list[list[tuple[int, int]]], deployed: set[t
         newest[key].append(row)
 
     try:
-        for fact in heapq.merge(*(_runs(facts, run) for run in runs)):
+        ordered = _runs(facts, runs[0]) if len(runs) == 1 else heapq.merge(*(_runs(facts, run) for run in runs))
+        for fact in ordered:
             where = (fact[SERVICE], fact[ENV])
             stream = streams.get(where)
             if stream is None:
