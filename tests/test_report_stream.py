@@ -135,3 +135,13 @@ def test_memory_does_not_grow_with_the_log(tmp_path: Path, monkeypatch: pytest.M
     small_peak = peak_bytes(write_log(tmp_path / "small.jsonl", small))
     large_peak = peak_bytes(write_log(tmp_path / "large.jsonl", large))
     assert large_peak < 1.6 * small_peak, (small_peak, large_peak)
+
+
+def test_a_log_in_time_order_is_one_run(tmp_path: Path) -> None:
+    """Chunks that follow on in time extend one sorted run (no merge); ties keep the store's order."""
+    rng = random.Random(8)
+    records = sorted((record(rng, i, deployments=True) for i in range(300)),
+                     key=lambda r: r["data"]["customData"]["decision_log"]["input"]["evaluated_at_ns"])
+    log = write_log(tmp_path / "log.jsonl", records)
+    expected = json.loads(json_text(build_report(records, incidents=INCIDENTS)))
+    assert streamed(log, incidents=INCIDENTS, workers=2, chunk=16) == expected

@@ -152,7 +152,7 @@ def _chunk_facts(rows: list[tuple[int, RawRow]]) -> Facts:
                 (service is not None and gate.service != service) or \
                 (environment is not None and gate.environment != environment):
             continue
-        deploys = _deploys(gate.context)
+        deploys = _deploys(gate.deployments)
         shas.update((gate.service, gate.environment, d[1]) for d in deploys)
         rows_out = (json_text(blocked_row(gate), indent=None) if gate.decision != "allow" else None,
                     tuple(json_text(r, indent=None) for r in waiver_rows(gate)),
@@ -420,7 +420,8 @@ def _merged(facts: IO[bytes], runs: list[list[tuple[int, int]]], deployed: set[t
         newest[key].append(row)
 
     try:
-        for fact in heapq.merge(*(_runs(facts, run) for run in runs)):
+        ordered = _runs(facts, runs[0]) if len(runs) == 1 else heapq.merge(*(_runs(facts, run) for run in runs))
+        for fact in ordered:
             where = (fact[SERVICE], fact[ENV])
             stream = streams.get(where)
             if stream is None:
