@@ -201,9 +201,11 @@ def write_outputs(decision: Decision, outputs: list[tuple[str, str]]) -> None:
 
 def load_config(path: str, env: dict[str, str]) -> Config:
     """The gate's modules load with the config (a check's engine worker has started meanwhile, see check)."""
-    with _loading():
-        from relgate.config import load_config as load
-        from relgate.gate import run_check  # noqa: F401  (loaded here, with the collector paused)
+    if "relgate.gate" not in sys.modules:  # once: a process that runs many commands (tests) freezes nothing more
+        with _loading():
+            import relgate.gate  # noqa: F401  (loaded here, with the collector paused)
+    from relgate.config import load_config as load
+
     return load(path, env)
 
 
