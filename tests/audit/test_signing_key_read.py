@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from relgate.audit.chain import _plain_ed25519_seed, load_signing_key
+from relgate.audit.chain import _plain_ed25519_seed, load_public_key, load_signing_key
 from relgate.errors import AuditError
 
 
@@ -93,3 +94,9 @@ def test_a_key_from_openssl_genpkey_loads_without_the_pem_loader(tmp_path: Path)
     seed_hex, loader_loaded = done.stdout.split()
     assert bytes.fromhex(seed_hex) == _loader(path.read_bytes())
     assert loader_loaded == "False"
+
+
+@pytest.mark.parametrize("load", [load_signing_key, load_public_key])
+def test_a_key_value_with_a_nul_character_is_a_clean_error(load: Callable[[str], object]) -> None:
+    with pytest.raises(AuditError, match="cannot hold a NUL character"):
+        load("keys/gate\0.pem")

@@ -74,10 +74,12 @@ def _pem(value: str, what: str) -> bytes:
     """Accept PEM text or a path to a PEM file; errors never echo key material."""
     if "-----BEGIN" in value:
         return value.encode()
+    shown = "" if looks_like_key_material(value) else f" {value!r}"  # never echo key material
+    if "\0" in value:
+        raise AuditError(f"{what}: not PEM text, and a file name cannot hold a NUL character")
     try:
         return Path(os.path.expanduser(value)).read_bytes()
     except OSError as exc:
-        shown = "" if looks_like_key_material(value) else f" {value!r}"  # never echo key material
         raise AuditError(f"{what}: cannot read key file{shown}: {exc.strerror or exc}") from None
 
 
