@@ -7,6 +7,7 @@ and read every key it accepts to exactly the loader's key.
 
 from __future__ import annotations
 
+import base64
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -37,7 +39,7 @@ def _loader(pem: bytes) -> bytes | None:
     """The seed cryptography's own loader reads from this PEM, or None when it refuses it."""
     try:
         key = serialization.load_pem_private_key(pem, password=None)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         return None
     return key.private_bytes_raw() if isinstance(key, Ed25519PrivateKey) else None
 
@@ -100,3 +102,13 @@ def test_a_key_from_openssl_genpkey_loads_without_the_pem_loader(tmp_path: Path)
 def test_a_key_value_with_a_nul_character_is_a_clean_error(load: Callable[[str], object]) -> None:
     with pytest.raises(AuditError, match="cannot hold a NUL character"):
         load("keys/gate\0.pem")
+
+
+def test_a_key_of_a_type_cryptography_does_not_know_is_a_clean_error() -> None:
+    """Found by the mutation test above: one changed byte of the algorithm's OID made the loader raise
+    UnsupportedAlgorithm (not a ValueError), which escaped as a traceback."""
+    der = bytearray(base64.b64decode(b"".join(PEM.strip().splitlines()[1:-1])))
+    der[der.index(bytes.fromhex("2b6570")) + 2] = 0x7F  # 1.3.101.112 (Ed25519) becomes 1.3.101.127
+    pem = b"-----BEGIN PRIVATE KEY-----\n" + base64.b64encode(bytes(der)) + b"\n-----END PRIVATE KEY-----\n"
+    with pytest.raises(AuditError, match="not an unencrypted PEM private key"):
+        load_signing_key(pem.decode())
