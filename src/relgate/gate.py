@@ -25,7 +25,7 @@ from relgate.sources.ci_env import change_from_env
 from relgate.sources.interface import GatherRequest
 from relgate.timeutil import format_ns, now_ns, parse_ns
 from relgate.verdict import OverrideRequest, judge
-from relgate.waivers import open_book
+from relgate.waivers import WaiverBook, open_book
 
 LIBRARY_SECTIONS = ("vulnerabilities", "tests", "approvals", "checks", "freeze_windows", "slo")
 
@@ -147,15 +147,27 @@ def _begin_load(config: Config, options: RunOptions, at_ns: int) -> Preload | No
     engine_name = options.engine or config.engine
     book = open_book(config.waivers, service=options.service or config.service,
                      environment=options.environment or config.environment, evaluated_at_ns=at_ns)
-    data = {"config": dict(config.data), "waivers": book.policy_data()}
+    data = _policy_data(config, book)
     try:
-        policies = load_policies(config.policies, config.base_dir, rego_versions=config.rego_versions)
-        engine = make_engine(engine_name, config.opa,
-                             engine_options(config.evaluation, config.packages, str(config.path)))
+        policies = _policies(config)
+        engine = _engine(config, engine_name)
     except RelgateError:
         return None
     engine.begin_load(policies, data)
     return Preload(engine_name, engine, policies, data)
+
+
+def _policy_data(config: Config, book: WaiverBook) -> dict[str, Any]:
+    """What policies see as `data`: the config's thresholds and the waivers active for this run."""
+    return {"config": dict(config.data), "waivers": book.policy_data()}
+
+
+def _policies(config: Config) -> PolicySet:
+    return load_policies(config.policies, config.base_dir, rego_versions=config.rego_versions)
+
+
+def _engine(config: Config, engine_name: str) -> Engine:
+    return make_engine(engine_name, config.opa, engine_options(config.evaluation, config.packages, str(config.path)))
 
 
 def evaluate(
@@ -187,14 +199,13 @@ def evaluate(
     outcomes: tuple[Any, ...] = ()
     try:
         validate_context(context)
-        data = {"config": dict(config.data), "waivers": book.policy_data()}
-        ready = preload is not None and preload.engine_name == engine_name and preload.data == data
-        policies = preload.policies if preload is not None and ready else \
-            load_policies(config.policies, config.base_dir, rego_versions=config.rego_versions)
+        data = _policy_data(config, book)
+        usable = preload if preload is not None and preload.engine_name == engine_name and preload.data == data \
+            else None
+        policies = usable.policies if usable is not None else _policies(config)
         digest = policies.digest
         _require_participation(config)
-        engine = preload.engine if preload is not None and ready else \
-            make_engine(engine_name, config.opa, engine_options(config.evaluation, config.packages, str(config.path)))
+        engine = usable.engine if usable is not None else _engine(config, engine_name)
         try:
             report = engine.load(policies, data)
             outcomes = engine.evaluate(context) + _load_warnings(report)
