@@ -146,6 +146,7 @@ def test_automation_details_keep_each_service_and_environment_apart(quickstart: 
     ("requirements.txt", "requirements.txt"), ("./src/a b.py", "src/a%20b.py"), ("src\\win.py", "src/win.py"),
     ("/abs/x.py", "file:///abs/x.py"), ("C:\\repo\\x.py", "file:///C:/repo/x.py"), ("a:b.txt", "a%3Ab.txt"),
     ("https://github.com/o/r/blob/0/x.py", "https://github.com/o/r/blob/0/x.py"),
+    ("Ahttps://evil.example/a_b", "Ahttps%3A//evil.example/a_b"), ("s3://bucket/key", "s3%3A//bucket/key"),
 ])
 def test_artifact_uris(path: str, uri: str) -> None:
     assert artifact_uri(path) == uri

@@ -25,7 +25,7 @@ from relgate.output.rule_help import SECURITY_SEVERITY, help_for
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 MAX_RESULTS = 25_000  # code scanning refuses a run with more
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_MAPPED_URI = re.compile(r"^(?:file|https?)://")  # the schemes code scanning maps; any other is a path
 _DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 _URI_SAFE = ":/?#[]@!$&'()*+,;=%~"
 _PATH_SAFE = "/!$&'()*+,;=@~"  # RFC 3986 path characters; `:` is encoded so no scheme appears
@@ -37,7 +37,7 @@ def artifact_uri(path: str) -> str:
     shown = visible(path)
     if _DRIVE.match(shown):
         return "file:///" + quote(shown.replace("\\", "/"), safe="/:")
-    if _SCHEME.match(shown) and "://" in shown:
+    if _MAPPED_URI.match(shown):
         return quote(shown, safe=_URI_SAFE)
     posix = shown.replace("\\", "/")
     while posix.startswith("./"):
