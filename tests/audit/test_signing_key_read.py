@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.exceptions import InternalError, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -39,7 +39,7 @@ def _loader(pem: bytes) -> bytes | None:
     """The seed cryptography's own loader reads from this PEM, or None when it refuses it."""
     try:
         key = serialization.load_pem_private_key(pem, password=None)
-    except (ValueError, TypeError, UnsupportedAlgorithm):
+    except (ValueError, TypeError, UnsupportedAlgorithm, InternalError):
         return None
     return key.private_bytes_raw() if isinstance(key, Ed25519PrivateKey) else None
 
@@ -112,3 +112,11 @@ def test_a_key_of_a_type_cryptography_does_not_know_is_a_clean_error() -> None:
     pem = b"-----BEGIN PRIVATE KEY-----\n" + base64.b64encode(bytes(der)) + b"\n-----END PRIVATE KEY-----\n"
     with pytest.raises(AuditError, match="not an unencrypted PEM private key"):
         load_signing_key(pem.decode())
+
+
+def test_a_key_openssl_cannot_set_up_is_a_clean_error() -> None:
+    """Also found by the mutation test: a mangled OID that OpenSSL knows but cannot build a key from
+    raised cryptography's InternalError."""
+    mutated = PEM[:43] + b"v" + PEM[44:]
+    with pytest.raises(AuditError, match="not an unencrypted PEM private key"):
+        load_signing_key(mutated.decode("latin-1"))

@@ -119,12 +119,12 @@ def load_signing_key(value: str, what: str = "signing key") -> Ed25519PrivateKey
     seed = _plain_ed25519_seed(pem)
     if seed is not None:
         return Ed25519PrivateKey.from_private_bytes(seed)
-    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.exceptions import InternalError, UnsupportedAlgorithm
     from cryptography.hazmat.primitives import serialization
 
     try:
         key = serialization.load_pem_private_key(pem, password=None)
-    except (ValueError, TypeError, UnsupportedAlgorithm):  # a key type cryptography does not know
+    except (ValueError, TypeError, UnsupportedAlgorithm, InternalError):  # a key type OpenSSL cannot set up
         raise AuditError(f"{what}: not an unencrypted PEM private key") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise AuditError(f"{what}: expected an Ed25519 key")
@@ -132,7 +132,7 @@ def load_signing_key(value: str, what: str = "signing key") -> Ed25519PrivateKey
 
 
 def load_public_key(value: str, what: str = "public key") -> Ed25519PublicKey:
-    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.exceptions import InternalError, UnsupportedAlgorithm
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -141,7 +141,7 @@ def load_public_key(value: str, what: str = "public key") -> Ed25519PublicKey:
         raise AuditError(f"{what}: this is a private key; pass its public key (openssl pkey -in KEY -pubout)")
     try:
         key = serialization.load_pem_public_key(pem)
-    except (ValueError, TypeError, UnsupportedAlgorithm):
+    except (ValueError, TypeError, UnsupportedAlgorithm, InternalError):
         raise AuditError(f"{what}: not a PEM public key") from None
     if not isinstance(key, Ed25519PublicKey):
         raise AuditError(f"{what}: expected an Ed25519 key")
