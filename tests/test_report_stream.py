@@ -83,12 +83,12 @@ def test_shuffled_history_gives_the_in_memory_report(tmp_path: Path, seed: int, 
     rng.shuffle(records)  # stored out of time order, as `--at` backdating leaves them
     log = write_log(tmp_path / "log.jsonl", records)
     expected = json.loads(json_text(build_report(records, incidents=INCIDENTS)))
-    got = streamed(log, incidents=INCIDENTS, workers=workers, chunk=37)
+    got = streamed(log, incidents=INCIDENTS, workers=workers, span=37 * 600)
     assert got == expected
     assert expected["blocked"] and expected["waivers"] and expected["overrides"]
     assert [b["at"] for b in got["blocked"]] == sorted(b["at"] for b in got["blocked"])
     since = START + 9 * HOUR
-    assert streamed(log, since_ns=since, service="checkout", incidents=INCIDENTS, workers=workers, chunk=50) == \
+    assert streamed(log, since_ns=since, service="checkout", incidents=INCIDENTS, workers=workers, span=50 * 600) == \
         json.loads(json_text(build_report(records, since_ns=since, service="checkout", incidents=INCIDENTS)))
 
 
@@ -98,13 +98,13 @@ def test_a_torn_line_is_an_error_at_its_place(tmp_path: Path) -> None:
     with log.open("a") as handle:
         handle.write('{"id": "torn"')
     with pytest.raises(Exception, match=r"log.jsonl:31: torn final record"):
-        streamed(log, workers=2, chunk=8)
+        streamed(log, workers=2, span=8 * 600)
 
 
 def test_tables_show_the_newest_rows_and_the_count(tmp_path: Path) -> None:
     rng = random.Random(6)
     records = [record(rng, i, deployments=False) for i in range(4 * SHOWN)]
-    report = stream_report(open_store(write_log(tmp_path / "log.jsonl", records)), workers=1, chunk=300)
+    report = stream_report(open_store(write_log(tmp_path / "log.jsonl", records)), workers=1, span=300 * 600)
     try:
         document = report.document()
     finally:
@@ -118,7 +118,9 @@ def test_tables_show_the_newest_rows_and_the_count(tmp_path: Path) -> None:
 def peak_bytes(path: Path) -> int:
     tracemalloc.start()
     try:
-        report = stream_report(open_store(path), workers=1, chunk=200)
+        # ranges of about 20 records: both logs (shuffled) make more sorted runs than one merge takes, so both
+        # reach the merge's bound (MAX_RUNS frames at once) and what grows with the log is what is left
+        report = stream_report(open_store(path), workers=1, span=20 * 600)
         report.write_json(lambda text: None)
         report.close()
         return tracemalloc.get_traced_memory()[1]
@@ -144,4 +146,4 @@ def test_a_log_in_time_order_is_one_run(tmp_path: Path) -> None:
                      key=lambda r: r["data"]["customData"]["decision_log"]["input"]["evaluated_at_ns"])
     log = write_log(tmp_path / "log.jsonl", records)
     expected = json.loads(json_text(build_report(records, incidents=INCIDENTS)))
-    assert streamed(log, incidents=INCIDENTS, workers=2, chunk=16) == expected
+    assert streamed(log, incidents=INCIDENTS, workers=2, span=16 * 600) == expected

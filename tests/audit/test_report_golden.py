@@ -58,13 +58,14 @@ def test_every_format_prints_what_it_printed_before(store_url: str, name: str, a
     assert result.stdout_bytes == (FIXTURES / name).read_bytes()
 
 
-@pytest.mark.parametrize(("workers", "chunk"), [(1, 7), (2, 7), (2, 40), (1, 100_000)])
-def test_the_json_is_the_same_however_the_work_is_cut(tmp_path: Path, workers: int, chunk: int) -> None:
-    """Small chunks make more sorted runs than one merge takes (the merge of merges), one chunk makes one run."""
-    log = tmp_path / "log.jsonl"
-    log.write_bytes(LOG.read_bytes())
-    report = stream_report(open_store(log), incidents=read_incidents(FIXTURES / "incidents.yaml"), workers=workers,
-                           chunk=chunk)
+@pytest.mark.parametrize(("kind", "workers", "cut"), [("jsonl", 1, 6000), ("jsonl", 2, 6000), ("jsonl", 2, 50_000),
+                                                      ("jsonl", 1, 10**9), ("sqlite", 2, 5), ("sqlite", 1, 40)])
+def test_the_json_is_the_same_however_the_work_is_cut(tmp_path: Path, kind: str, workers: int, cut: int) -> None:
+    """Small parts make more sorted runs than one merge takes (the merge of merges), one part makes one run; a JSONL
+    log is cut in bytes (each worker reads its range), an SQL store in rows (handed to the workers)."""
+    url = _store(f"{kind}:{tmp_path}/audit.{kind}")
+    report = stream_report(open_store(url), incidents=read_incidents(FIXTURES / "incidents.yaml"), workers=workers,
+                           **({"span": cut} if kind == "jsonl" else {"chunk": cut}))
     out = io.StringIO()
     try:
         report.write_json(out.write)
