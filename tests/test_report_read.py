@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from relgate import report_read
 from relgate.audit.store import parse_record
 from relgate.report_read import Plain, day_text, direct, fact, generic, time_text
 from relgate.timeutil import format_ns
@@ -55,7 +56,7 @@ def gate_records(usually: Callable[[st.SearchStrategy[Any]], st.SearchStrategy[A
                       "waived": usually(st.lists(waiver, max_size=2)),
                       "overrides": usually(st.lists(override, max_size=2)),
                       "errors": usually(st.lists(st.text(max_size=4), max_size=2)), "audit_id": usually(words),
-                      "evaluated_at": usually(st.just(format_ns(AT)))})
+                      "evaluated_at": usually(st.just(format_ns(AT))), "extra": values})
     context = st.fixed_dictionaries({"evaluated_at_ns": usually(times)}, optional={
         "change": usually(entries({"commit": usually(words), "committed_at_ns": usually(times)})),
         "change_facts": usually(entries({"committed_at_ns": usually(times)})),
@@ -64,7 +65,7 @@ def gate_records(usually: Callable[[st.SearchStrategy[Any]], st.SearchStrategy[A
                       "approval_wait_seconds": usually(st.one_of(st.floats(0, 1e6), st.integers(0, 10**6)))})
     return st.fixed_dictionaries({"data": usually(st.fixed_dictionaries({"customData": usually(st.fixed_dictionaries({
         "decision_log": usually(st.fixed_dictionaries({"input": usually(context), "result": usually(result)})),
-        "value_stream": usually(stream)}))}))}, optional={"id": usually(words)})
+        "value_stream": usually(stream)}))}))}, optional={"id": usually(words), "extra": values})
 
 
 records = st.one_of(gate_records(lambda plain: plain), gate_records(lambda plain: st.one_of(plain, plain, values)),
@@ -80,26 +81,49 @@ def by_generic(text: bytes, seq: int, chosen: Any) -> str:
         return f"raises {type(exc).__name__}"
 
 
+def loaders() -> list[tuple[str, Callable[[bytes], Any]]]:
+    """Each way `fact` may read a record before `direct`: msgspec (the part the report reads) and orjson."""
+    found: list[tuple[str, Callable[[bytes], Any]]] = [("orjson", orjson.loads)]
+    if report_read._SLIM is not None:
+        found.append(("msgspec", report_read._SLIM[0]))
+    return found
+
+
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(record=records, chosen=filters, ascii_only=st.booleans())
 def test_the_direct_reader_agrees_with_the_generic_one(record: dict[str, Any], chosen: Any, ascii_only: bool) -> None:
     text = json.dumps(record, ensure_ascii=ascii_only).encode()
     expected = by_generic(text, 7, chosen)
-    parsed = orjson.loads(text)
-    try:
-        if not isinstance(parsed, dict):
-            raise Plain  # `fact` takes only an object this way
-        got = direct(parsed, 7, chosen, {})
-    except Plain:
-        event("generic way")
-    else:
-        event("direct way, " + ("a fact" if got is not None else "left out"))
-        assert repr(got) == expected
+    for name, loads in loaders():
+        try:
+            parsed = loads(text)
+            if not isinstance(parsed, dict):
+                raise Plain  # `fact` takes only an object this way
+            got = direct(parsed, 7, chosen, {})
+        except (Plain, ValueError):  # (msgspec's DecodeError is a ValueError)
+            event(f"{name}: generic way")
+        else:
+            event(f"{name}: direct way, " + ("a fact" if got is not None else "left out"))
+            assert repr(got) == expected
     try:
         either = repr(fact(text, 7, "log:1", chosen, {}))
     except Exception as exc:
         either = f"raises {type(exc).__name__}"
     assert either == expected
+
+
+@pytest.mark.parametrize("text", [b'{"x": "\xff", "data": {}}', b'{"x": "\xed\xa0\x80", "data": {}}',
+                                  b'{"x": NaN, "data": {}}', b'{"x": "\\ud800", "id": 1}', b'[1]', b'{"x": 1e400}'])
+def test_what_the_standard_library_refuses_or_reads_oddly_goes_the_generic_way(text: bytes) -> None:
+    """Bad UTF-8 in a field the report skips, NaN, a lone surrogate, not an object, a number too large."""
+    assert by_generic(text, 1, (None, None, None)) == _either(text)
+
+
+def _either(text: bytes) -> str:
+    try:
+        return repr(fact(text, 1, "log:1", (None, None, None), {}))
+    except Exception as exc:
+        return f"raises {type(exc).__name__}"
 
 
 def test_a_gate_record_takes_the_direct_way() -> None:

@@ -13,9 +13,10 @@ report is the same for every log whichever way a record took.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from functools import lru_cache
 from json.encoder import encode_basestring_ascii as _quoted
-from typing import Any
+from typing import Any, TypedDict
 
 from relgate.audit.store import parse_record
 from relgate.dora import seen_deployment
@@ -38,6 +39,59 @@ try:
     from orjson import loads as _fast_loads
 except ImportError:  # the standard library's parser: the generic way for every record
     _fast_loads = None
+
+
+class _Result(TypedDict, total=False):
+    decision: Any
+    service: Any
+    environment: Any
+    mode: Any
+    violations: Any
+    waived: Any
+    overrides: Any
+    errors: Any
+    audit_id: Any
+
+
+class _Context(TypedDict, total=False):
+    evaluated_at_ns: Any
+    change: Any
+    change_facts: Any
+    deployments: Any
+
+
+class _Log(TypedDict, total=False):
+    input: _Context
+    result: _Result
+
+
+class _Custom(TypedDict, total=False):
+    decision_log: _Log
+    value_stream: Any
+
+
+class _Data(TypedDict, total=False):
+    customData: _Custom
+
+
+class _Record(TypedDict, total=False):
+    """The part of a record the report reads (`direct`); a record whose part has other types goes the generic way."""
+
+    id: Any
+    data: _Data
+
+
+def _slim_decoder() -> tuple[Callable[[bytes | str], Any], tuple[type[Exception], ...]] | None:
+    """msgspec's decoder for `_Record`: it checks the whole text is JSON but makes objects only for that part (most
+    of a record is other fields, so this reads a record in half orjson's time)."""
+    try:
+        import msgspec
+    except ImportError:
+        return None
+    return msgspec.json.Decoder(_Record).decode, (msgspec.DecodeError, ValueError, RecursionError)
+
+
+_SLIM = _slim_decoder()
 
 
 @lru_cache(maxsize=4096)
@@ -161,29 +215,25 @@ def _deploys(block: Any) -> tuple[tuple[Any, ...], ...]:
 
 def direct(record: dict[str, Any], seq: int, filters: Filters, names: dict[str, str]) -> tuple[Any, ...] | None:
     """The fact read field by field (the same tuple `generic` gives); raises `Plain` for a value it does not take.
-    `names` interns the short strings many facts share (services, decisions), so they pickle once per frame."""
-    data = record.get("data", {})
-    custom = data.get("customData", {}) if type(data) is dict else None
-    if type(custom) is not dict:
-        raise Plain
-    log, stream = custom.get("decision_log"), custom.get("value_stream", {})
-    if type(log) is not dict or type(log.get("result")) is not dict:
-        return None
-    if type(stream) is not dict:
-        raise Plain
-    result, context = log["result"], log.get("input") or {}
-    if type(context) is not dict:
+    `names` interns the short strings many facts share (services, decisions), so they are marshalled once a frame."""
+    try:  # the shape every gate record has; a record of another shape, or an odd one, goes the generic way
+        custom = record["data"]["customData"]
+        log = custom["decision_log"]
+        result = log["result"]
+    except (KeyError, TypeError):
+        raise Plain from None
+    stream = custom.get("value_stream", {})
+    context = log.get("input") or {}
+    if type(custom) is not dict or type(result) is not dict or type(stream) is not dict or type(context) is not dict:
         raise Plain
     at = context.get("evaluated_at_ns")
     if type(at) is not int or not 0 < at < _LAST_NS:
         raise Plain
     service = result.get("service") or stream.get("service") or ""
     environment = result.get("environment") or stream.get("environment") or ""
-    if type(service) is not str or type(environment) is not str:
-        raise Plain
     change = context.get("change") or {}
     facts = context.get("change_facts") or {}
-    if type(change) is not dict or type(facts) is not dict:
+    if type(service) is not str or type(environment) is not str or type(change) is not dict or type(facts) is not dict:
         raise Plain
     committed = change.get("committed_at_ns") or facts.get("committed_at_ns")
     if type(committed) is not int:
@@ -201,9 +251,12 @@ def direct(record: dict[str, Any], seq: int, filters: Filters, names: dict[str, 
     violations = result.get("violations", [])
     waived = result.get("waived", [])
     overrides = result.get("overrides", [])
-    errors = _strings(result.get("errors", []))
-    if type(violations) is not list or type(waived) is not list or type(overrides) is not list:
+    errors = result.get("errors", [])
+    if type(violations) is not list or type(waived) is not list or type(overrides) is not list \
+            or type(errors) is not list:
         raise Plain
+    if errors:
+        _strings(errors)
     for waiver in waived:
         if type(waiver) is not dict:
             raise Plain
@@ -214,23 +267,27 @@ def direct(record: dict[str, Any], seq: int, filters: Filters, names: dict[str, 
         return None
     service, environment = names.setdefault(service, service), names.setdefault(environment, environment)
     decision, mode = names.setdefault(decision, decision), names.setdefault(mode, mode)
-    where = ""
-    if decision != "allow" or waived or overrides:
-        where = (f'{{"at": {_quoted(time_text(at))}, "service": {_quoted(service)}, '
-                 f'"environment": {_quoted(environment)}, "commit": {_quoted(commit)}, "audit_id": {_quoted(audit_id)}')
+    block = context.get("deployments")
+    deploys = _deploys(block) if type(block) is dict else ()
+    kinds: tuple[tuple[str, str], ...] = ()
+    if decision == "allow" and not violations and not waived and not overrides:
+        return (at, seq, service, environment, decision, commit, mode, committed, wait, kinds, (), deploys, None,
+                (), ())
+    at_text = time_text(at)
+    where = (f'{{"at": {_quoted(at_text)}, "service": {_quoted(service)}, "environment": {_quoted(environment)}, '
+             f'"commit": {_quoted(commit)}, "audit_id": {_quoted(audit_id)}')
     reasons = []
-    kinds = []
     for violation in violations:
         if type(violation) is dict:
             policy, ident = _text(violation.get("policy")), _text(violation.get("id"))
-            kinds.append((policy, ident))
+            kinds += ((policy, ident),)
             reasons.append(f'{{"policy": {_quoted(policy)}, "id": {_quoted(ident)}, '
                            f'"msg": {_quoted(_text(violation.get("msg")))}}}')
     blocked = None
     if decision != "allow":
         blocked = _legacy(f'{where}, "decision": {_quoted(decision)}, "mode": {_quoted(mode)}, '
                           f'"reasons": [{", ".join(reasons)}], "errors": [{", ".join(map(_quoted, errors))}]}}')
-    uses = []
+    uses: tuple[tuple[str, ...], ...] = ()
     for waiver in waived:
         findings = waiver.get("findings") or []
         what = ", ".join(_strings(findings)) or _text(waiver.get("id"))
@@ -238,31 +295,42 @@ def direct(record: dict[str, Any], seq: int, filters: Filters, names: dict[str, 
                _text(waiver.get("reason")), _text(waiver.get("expires")))
         row = (f'{where}, "waiver_id": {_quoted(use[0])}, "policy": {_quoted(use[1])}, "what": {_quoted(what)}, '
                f'"approved_by": {_quoted(use[3])}, "reason": {_quoted(use[4])}, "expires": {_quoted(use[5])}}}')
-        uses.append((_legacy(row), *use, time_text(at)))
-    rows = []
+        uses += ((_legacy(row), *use, at_text),)
+    rows: tuple[str, ...] = ()
     for override in overrides:
         if type(override) is dict:
-            rows.append(_legacy(
+            rows += (_legacy(
                 f'{{"actor": {_json(override.get("actor"))}, "reason": {_json(override.get("reason"))}, '
                 f'"policy": {_json(override.get("policy"))}, {where[1:]}, "id": {_json(override.get("id"))}, '
-                f'"msg": {_json(override.get("msg"))}}}'))
-    block = context.get("deployments")
-    return (at, seq, service, environment, decision, commit, mode, committed, wait, tuple(kinds),
-            tuple(dict.fromkeys(use[1] for use in uses)), _deploys(block) if type(block) is dict else (),
-            blocked, tuple(uses), tuple(rows))
+                f'"msg": {_json(override.get("msg"))}}}'),)
+    return (at, seq, service, environment, decision, commit, mode, committed, wait, kinds,
+            tuple(dict.fromkeys(use[1] for use in uses)) if uses else (), deploys, blocked, uses, rows)
 
 
 def fact(text: bytes | str, seq: int, where: str, filters: Filters, names: dict[str, str]) -> tuple[Any, ...] | None:
     """The fact of one stored record (None: another shape, or filtered out); an unreadable record raises
     `parse_record`'s AuditError naming `where`."""
-    if _fast_loads is not None:
-        try:
+    record = None
+    if _SLIM is not None:
+        # msgspec reads skipped strings without checking their UTF-8 (the standard library refuses bad UTF-8)
+        if isinstance(text, str) or text.isascii() or _utf8(text):
+            loads, errors = _SLIM
+            with suppress(*errors):
+                record = loads(text)
+    elif _fast_loads is not None:
+        with suppress(ValueError):
             record = _fast_loads(text)
-        except ValueError:
-            record = None
-        if type(record) is dict:
-            try:
-                return direct(record, seq, filters, names)
-            except Plain:
-                pass
+    if type(record) is dict:
+        try:
+            return direct(record, seq, filters, names)
+        except Plain:
+            pass
     return generic(parse_exactly(text, where), seq, filters)
+
+
+def _utf8(text: bytes) -> bool:
+    try:
+        text.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -23,6 +23,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from io import BytesIO
 from operator import itemgetter
 from typing import IO, Any
 
@@ -120,11 +121,12 @@ def _span_facts(spans: list[tuple[int, int]]) -> Facts:
     store, _, _, filters = _WORKER
     [(start, end)] = spans
     with _no_gc():
-        lines = store.read_span(start, end).split(b"\n")
-        torn = lines.pop()  # empty when the range ends with a newline, else a final line cut short
         collect = _Collect()
-        offset = start
-        for number, line in enumerate(lines, start=1):
+        offset, number = start, 0
+        for line in BytesIO(store.read_span(start, end)):
+            number += 1
+            if not line.endswith(b"\n"):  # a final line cut short
+                return collect.done(number, ("torn", number, offset))
             if line.strip():
                 try:
                     found = fact(line, offset, "", filters, collect.names)
@@ -132,10 +134,8 @@ def _span_facts(spans: list[tuple[int, int]]) -> Facts:
                     return collect.done(number, ("unreadable", number, offset))
                 if found is not None:
                     collect.add(found)
-            offset += len(line) + 1
-        if torn:
-            return collect.done(len(lines) + 1, ("torn", len(lines) + 1, offset))
-        return collect.done(len(lines))
+            offset += len(line)
+        return collect.done(number)
 
 
 def _row_facts(rows: list[tuple[int, RawRow]]) -> Facts:
@@ -196,25 +196,26 @@ class _Stream:
         self.runs += 1
         self.last = at
         self.decisions[decision] += 1
-        if commit:
-            if decision == "deny":
-                if commit not in self.blocked_since:
-                    self.blocked_since[commit] = at
-            elif decision == "allow" and commit in self.blocked_since:
-                self.blocked.append((at - self.blocked_since.pop(commit)) / 1e9)
         if decision != "allow":
+            if decision == "deny" and commit and commit not in self.blocked_since:
+                self.blocked_since[commit] = at
             return
+        if commit and commit in self.blocked_since:
+            self.blocked.append((at - self.blocked_since.pop(commit)) / 1e9)
         if commit in self.deployed and commit not in self.first_allowed:
             self.first_allowed[commit] = at
-        if fact[COMMITTED] is not None:
-            self.lead.append((at - fact[COMMITTED]) / 1e9)
-        wait = fact[WAIT]
+        committed, wait = fact[COMMITTED], fact[WAIT]
+        if committed is not None:
+            self.lead.append((at - committed) / 1e9)
         if wait is not None:
             if type(wait) is not float and type(self.waits) is array:
                 self.waits = list(self.waits)
             self.waits.append(wait)
         if fact[MODE] == "enforce":
-            self._unit(at, fact[SEQ], commit)
+            if self.incidents:
+                self._unit(at, fact[SEQ], commit)
+            else:
+                self.units += 1
 
     def _unit(self, at: int, seq: int, commit: str) -> None:
         self.units += 1
@@ -464,10 +465,10 @@ def _merged(facts: IO[bytes], runs: list[list[tuple[int, int]]], deployed: set[t
             if stream is None:
                 stream = streams[where] = _Stream(*where, candidates, shas.get(where, set()))
             stream.add(fact)
-            if fact[VIOLATIONS]:
-                top.update(fact[VIOLATIONS])
-            if fact[WAIVER_IDS]:
-                used.update(fact[WAIVER_IDS])
+            for kind in fact[VIOLATIONS]:
+                top[kind] += 1
+            for waiver in fact[WAIVER_IDS]:
+                used[waiver] += 1
             for deploy in fact[DEPLOYS]:
                 latest[(fact[SERVICE], fact[ENV], deploy[0])] = (fact[SERVICE], fact[ENV], deploy)
             blocked = fact[BLOCKED]
