@@ -20,7 +20,7 @@ import marshal
 import tempfile
 from array import array
 from collections import Counter, deque
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from io import BytesIO
@@ -52,7 +52,9 @@ from relgate.report_read import (
     WAIVER_IDS,
     Filters,
     day_text,
-    fact,
+)
+from relgate.report_read import (
+    fact as read_fact,
 )
 from relgate.timeutil import format_ns
 
@@ -129,7 +131,7 @@ def _span_facts(spans: list[tuple[int, int]]) -> Facts:
                 return collect.done(number, ("torn", number, offset))
             if line.strip():
                 try:
-                    found = fact(line, offset, "", filters, collect.names)
+                    found = read_fact(line, offset, "", filters, collect.names)
                 except RelgateError:
                     return collect.done(number, ("unreadable", number, offset))
                 if found is not None:
@@ -150,7 +152,7 @@ def _row_facts(rows: list[tuple[int, RawRow]]) -> Facts:
                 if defect:
                     raise RelgateError(f"{where}:{position}: torn final record (an append was interrupted); "
                                        f"run `relgate audit repair` to remove it")
-                found = fact(text, seq, f"{label}{position}", filters, collect.names)
+                found = read_fact(text, seq, f"{label}{position}", filters, collect.names)
             except RelgateError as exc:  # sent back as its words: a RelgateError subclass may not pickle
                 return collect.done(len(rows), str(exc))
             if found is not None:
@@ -344,7 +346,11 @@ def stream_report(store: AuditStore, *, since_ns: int | None = None, service: st
     runs: list[list[tuple[int, int]]] = []
     deployed: set[tuple[str, str, str]] = set()
     days: dict[tuple[int, str], int] = {}
-    done, total, last = 0, 0, None
+    done, last = 0, None
+    # While the parts come in time order (a log stored in time order: the usual case) the merge runs here as they
+    # come, beside the workers; a part out of order ends that, and the merge runs over the sorted runs at the end.
+    live: _Merge | None = _Merge(incidents, since_ns)
+    merge: _Merge | None = None
     try:
         for batch, (frames, shas, error, first_at, last_at, count, seen) in work:
             if error is not None:
@@ -359,17 +365,38 @@ def stream_report(store: AuditStore, *, since_ns: int | None = None, service: st
                 continue
             if last is None or first_at < last:  # out of order: a new sorted run (else this one goes on)
                 runs.append([])
+                if live is not None and len(runs) > 1:
+                    live.close()
+                    live = None
             last = last_at if last is None else max(last, last_at)
+            if live is not None:
+                live.more_deployed(shas)
+                with _no_gc():
+                    for frame in frames:
+                        live.feed(marshal.loads(frame))
             for frame in frames:
                 runs[-1].append((facts.tell(), len(frame)))
                 facts.write(frame)
-        total = sum(days.values())
-        with _no_gc():
-            facts, runs = _fewer_runs(facts, runs)
-        if merging is not None:
-            merging(total)
-        return _merge(facts, runs, deployed, days, since_ns, incidents, progress)
+        merge, live = live, None
+        if merge is None:
+            with _no_gc():
+                facts, runs = _fewer_runs(facts, runs)
+            merge = _Merge(incidents, since_ns)
+            merge.more_deployed(deployed)
+            if merging is not None:
+                merging(sum(days.values()))
+            with _no_gc():
+                merge.feed(_runs(facts, runs[0]) if len(runs) == 1 else
+                           heapq.merge(*(_runs(facts, run) for run in runs)), progress)
+        if merge.late:  # deployments first seen after the live merge had passed their commits' gates
+            with _no_gc():
+                merge.refind_first_allowed(_runs(facts, runs[0]))
+        report, merge = merge.report(days), None
+        return report
     finally:
+        for unfinished in (live, merge):
+            if unfinished is not None:
+                unfinished.close()
         work.close()
         for source in (spans, rows):
             close = getattr(source, "close", None)
@@ -425,45 +452,46 @@ def _fewer_runs(facts: IO[bytes], runs: list[list[tuple[int, int]]]
     return facts, runs
 
 
-def _merge(facts: IO[bytes], runs: list[list[tuple[int, int]]], deployed: set[tuple[str, str, str]],
-           days: dict[tuple[int, str], int], since_ns: int | None, incidents: Sequence[Incident],
-           progress: Callable[[int, int], None] | None) -> StreamedReport:
-    """One pass over every gate in time order (ties in store order, as a stable sort leaves them)."""
-    with _no_gc():
-        return _merged(facts, runs, deployed, days, since_ns, incidents, progress)
+class _Merge:
+    """The pass over every gate in time order (ties in store order, as a stable sort leaves them): per-stream
+    tallies and counts in memory, the long lists in spool files (handed to the report, or closed by `close`).
 
+    `deployed` are the (service, environment, sha) GitHub deployments were seen for; a pass that starts before all
+    are known (`more_deployed`) leaves the first allowed gate of those found late to `refind_first_allowed`."""
 
-def _merged(facts: IO[bytes], runs: list[list[tuple[int, int]]], deployed: set[tuple[str, str, str]],
-            days: dict[tuple[int, str], int], since_ns: int | None, incidents: Sequence[Incident],
-            progress: Callable[[int, int], None] | None) -> StreamedReport:
-    candidates = [i for i in incidents if since_ns is None or i.started_ns >= since_ns]
-    shas: dict[tuple[str, str], set[str]] = {}
-    for service, environment, sha in deployed:
-        shas.setdefault((service, environment), set()).add(sha)
-    streams: dict[tuple[str, str], _Stream] = {}
-    top: Counter[tuple[str, str]] = Counter()
-    used: Counter[str] = Counter()
-    latest: dict[tuple[str, str, str], tuple[str, str, tuple[Any, ...]]] = {}
-    groups: dict[tuple[str, ...], dict[str, Any]] = {}
-    spools: dict[str, IO[str]] = {key: tempfile.TemporaryFile("w+", encoding="ascii")  # noqa: SIM115
-                                  for key in LISTS}  # closed by StreamedReport.close
-    counts = dict.fromkeys(LISTS, 0)
-    newest: dict[str, deque[str]] = {key: deque(maxlen=SHOWN) for key in LISTS}
-    blocked_spool, blocked_newest = spools["blocked"].write, newest["blocked"].append
-    blocked_count = 0
+    def __init__(self, incidents: Sequence[Incident], since_ns: int | None) -> None:
+        self.candidates = [i for i in incidents if since_ns is None or i.started_ns >= since_ns]
+        self.shas: dict[tuple[str, str], set[str]] = {}
+        self.late: set[tuple[str, str, str]] = set()
+        self.streams: dict[tuple[str, str], _Stream] = {}
+        self.top: Counter[tuple[str, str]] = Counter()
+        self.used: Counter[str] = Counter()
+        self.latest: dict[tuple[str, str, str], tuple[str, str, tuple[Any, ...]]] = {}
+        self.groups: dict[tuple[str, ...], dict[str, Any]] = {}
+        self.spools: dict[str, IO[str]] = {key: tempfile.TemporaryFile("w+", encoding="ascii")  # noqa: SIM115
+                                           for key in LISTS}
+        self.counts = dict.fromkeys(LISTS, 0)
+        self.newest: dict[str, deque[str]] = {key: deque(maxlen=SHOWN) for key in LISTS}
+        self.merged = 0
 
-    def keep(key: str, row: str) -> None:
-        spools[key].write(row + "\n")
-        counts[key] += 1
-        newest[key].append(row)
+    def more_deployed(self, deployed: set[tuple[str, str, str]]) -> None:
+        for service, environment, sha in deployed:
+            known = self.shas.setdefault((service, environment), set())
+            if sha not in known:
+                known.add(sha)
+                if self.merged:
+                    self.late.add((service, environment, sha))
 
-    try:
-        ordered = _runs(facts, runs[0]) if len(runs) == 1 else heapq.merge(*(_runs(facts, run) for run in runs))
-        for merged, fact in enumerate(ordered, start=1):
+    def feed(self, facts: Iterable[tuple[Any, ...]], progress: Callable[[int, int], None] | None = None) -> None:
+        streams, shas, candidates, top, used, latest = (self.streams, self.shas, self.candidates, self.top, self.used,
+                                                        self.latest)
+        blocked_spool, blocked_newest = self.spools["blocked"].write, self.newest["blocked"].append
+        merged, blocked_count = self.merged, 0
+        for fact in facts:
             where = (fact[SERVICE], fact[ENV])
             stream = streams.get(where)
             if stream is None:
-                stream = streams[where] = _Stream(*where, candidates, shas.get(where, set()))
+                stream = streams[where] = _Stream(*where, candidates, shas.setdefault(where, set()))
             stream.add(fact)
             for kind in fact[VIOLATIONS]:
                 top[kind] += 1
@@ -477,45 +505,70 @@ def _merged(facts: IO[bytes], runs: list[list[tuple[int, int]]], deployed: set[t
                 blocked_newest(blocked)
                 blocked_count += 1
             for row, *use in fact[WAIVED]:
-                keep("waivers", row)
-                fold_waiver_use(groups, tuple(use[:6]), use[6], fact[SERVICE], fact[ENV], fact[COMMIT])
+                self._keep("waivers", row)
+                fold_waiver_use(self.groups, tuple(use[:6]), use[6], fact[SERVICE], fact[ENV], fact[COMMIT])
             for row in fact[OVERRIDDEN]:
-                keep("overrides", row)
+                self._keep("overrides", row)
+            merged += 1
             if progress is not None and not merged % TICK:
                 progress(merged, merged)
-    except BaseException:
-        for spool in spools.values():
+        self.counts["blocked"] += blocked_count
+        self.merged = merged
+
+    def _keep(self, key: str, row: str) -> None:
+        self.spools[key].write(row + "\n")
+        self.counts[key] += 1
+        self.newest[key].append(row)
+
+    def refind_first_allowed(self, facts: Iterable[tuple[Any, ...]]) -> None:
+        """The first allowed gate of each commit whose deployment was found after the pass had begun (`facts`:
+        every gate in time order again)."""
+        found: dict[tuple[str, str, str], int] = {}
+        late = self.late
+        for fact in facts:
+            if fact[DECISION] == "allow":
+                key = (fact[SERVICE], fact[ENV], fact[COMMIT])
+                if key in late and key not in found:
+                    found[key] = fact[AT]
+        for (service, environment, sha), at in found.items():
+            self.streams[(service, environment)].first_allowed[sha] = at
+        self.late = set()
+
+    def close(self) -> None:
+        for spool in self.spools.values():
             spool.close()
-        raise
-    counts["blocked"] = blocked_count
-    deployments = _deployments(latest, streams)
-    ordered_streams = [streams[key] for key in sorted(streams)]
-    incidents = in_scope(candidates, None, streams)
-    all_runs = list(streams.values())
-    first = min((s.first for s in all_runs), default=None)
-    last = max((s.last for s in all_runs), default=None)
-    by_day: dict[str, Counter[str]] = {}
-    for (day, decision), count in days.items():
-        by_day.setdefault(day_text(day), Counter())[decision] += count
-    head: dict[str, Any] = {
-        **_measures(all_runs, deployments, incidents),
-        "first": format_ns(first) if first is not None else None,
-        "last": format_ns(last) if last is not None else None,
-        "streams": [{"service": s.service, "environment": s.environment,
-                     **_measures([s], [d for d in deployments if (d.service, d.environment) == (s.service,
-                                                                                                s.environment)],
-                                 matching(incidents, s.service, s.environment))} for s in ordered_streams],
-        "by_day": [{"day": day, "runs": sum(c.values()), "allow": c.get("allow", 0), "deny": c.get("deny", 0),
-                    "error": c.get("error", 0)} for day, c in sorted(by_day.items())],
-        "top_violations": [{"policy": p, "id": i, "count": n} for (p, i), n in top.most_common(10)],
-        "blocked": None,
-        "waivers_used": [{"waiver_id": w, "count": n} for w, n in used.most_common()],
-        "waivers": None,
-        "overrides": None,
-        "incidents": incident_rows(incidents),
-        "definitions": dict(DEFINITIONS),
-    }
-    return StreamedReport(head, spools, counts, newest, list(groups.values()))
+
+    def report(self, days: dict[tuple[int, str], int]) -> StreamedReport:
+        """The report; the spools become its own (closed by `StreamedReport.close`)."""
+        streams = self.streams
+        deployments = _deployments(self.latest, streams)
+        ordered_streams = [streams[key] for key in sorted(streams)]
+        incidents = in_scope(self.candidates, None, streams)
+        all_runs = list(streams.values())
+        first = min((s.first for s in all_runs), default=None)
+        last = max((s.last for s in all_runs), default=None)
+        by_day: dict[str, Counter[str]] = {}
+        for (day, decision), count in days.items():
+            by_day.setdefault(day_text(day), Counter())[decision] += count
+        head: dict[str, Any] = {
+            **_measures(all_runs, deployments, incidents),
+            "first": format_ns(first) if first is not None else None,
+            "last": format_ns(last) if last is not None else None,
+            "streams": [{"service": s.service, "environment": s.environment,
+                         **_measures([s], [d for d in deployments if (d.service, d.environment) == (s.service,
+                                                                                                    s.environment)],
+                                     matching(incidents, s.service, s.environment))} for s in ordered_streams],
+            "by_day": [{"day": day, "runs": sum(c.values()), "allow": c.get("allow", 0), "deny": c.get("deny", 0),
+                        "error": c.get("error", 0)} for day, c in sorted(by_day.items())],
+            "top_violations": [{"policy": p, "id": i, "count": n} for (p, i), n in self.top.most_common(10)],
+            "blocked": None,
+            "waivers_used": [{"waiver_id": w, "count": n} for w, n in self.used.most_common()],
+            "waivers": None,
+            "overrides": None,
+            "incidents": incident_rows(incidents),
+            "definitions": dict(DEFINITIONS),
+        }
+        return StreamedReport(head, self.spools, self.counts, self.newest, list(self.groups.values()))
 
 
 def _deployments(latest: dict[tuple[str, str, str], tuple[str, str, tuple[Any, ...]]],
