@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from relgate.audit.store import open_store
+from relgate.audit.store import open_store, parse_record
+from relgate.errors import AuditError
 from relgate.incidents import Incident
 from relgate.output.escape import json_text
 from relgate.report import build_report
@@ -99,6 +100,23 @@ def test_a_torn_line_is_an_error_at_its_place(tmp_path: Path) -> None:
         handle.write('{"id": "torn"')
     with pytest.raises(Exception, match=r"log.jsonl:31: torn final record"):
         streamed(log, workers=2, span=8 * 600)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_unreadable_line_is_named_as_the_generic_reader_names_it(tmp_path: Path, workers: int) -> None:
+    """The line number is known only where the ranges' lines are counted; the words are `parse_record`'s (an
+    unterminated string reads differently with and without its newline, so the line is parsed with it)."""
+    rng = random.Random(9)
+    lines = [json.dumps(record(rng, i, deployments=False)) + "\n" for i in range(60)]
+    lines[41] = '{"id": "cut short\n'
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(AuditError) as raised:
+        streamed(log, workers=workers, span=5 * 600)
+    with pytest.raises(AuditError) as generic:
+        parse_record(lines[41].encode(), f"{log}:42")
+    assert str(raised.value) == str(generic.value)
+    assert str(raised.value).startswith(f"{log}:42: unreadable record: not JSON")
 
 
 def test_tables_show_the_newest_rows_and_the_count(tmp_path: Path) -> None:

@@ -414,7 +414,8 @@ def _error(store: AuditStore, batch: list[Any], before: int, error: str | tuple[
     if kind == "torn":
         return AuditError(f"{store.where}:{line}: torn final record (an append was interrupted); "
                           f"run `relgate audit repair` to remove it")
-    text = store.read_span(offset, batch[0][1]).split(b"\n", 1)[0]  # type: ignore[attr-defined]
+    text = store.read_span(offset, batch[0][1])  # type: ignore[attr-defined]
+    text = text[:text.find(b"\n") + 1]  # the line with its newline, as the generic reader parses it
     try:
         parse_record(text, f"{store.row_label()}{line}")
     except RelgateError as exc:
