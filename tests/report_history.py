@@ -1,6 +1,7 @@
 """A small gate history with every shape the report reads: real gate records (chained and signed) and odd ones.
 
-`tests/fixtures/report/` holds this history as a log and the report of it in each format, as
+`tests/fixtures/report/` holds this history as a log (history.ndjson: JSON lines, named so the canonical-form
+tests that read every *.jsonl fixture leave its odd records alone) and the report of it in each format, as
 `relgate audit report` printed them before the report's reader was rewritten for speed
 (regenerate the log with `python -m tests.report_history`, never the expected reports).
 """
@@ -169,6 +170,6 @@ REPORTS = [("report.json", ["--format", "json"]), ("report.html", ["--format", "
 
 if __name__ == "__main__":
     FIXTURES.mkdir(parents=True, exist_ok=True)
-    (FIXTURES / "history.jsonl").write_text("".join(lines()), encoding="utf-8")
+    (FIXTURES / "history.ndjson").write_text("".join(lines()), encoding="utf-8")
     (FIXTURES / "incidents.yaml").write_text(INCIDENTS, encoding="utf-8")
     print(f"wrote {FIXTURES}", file=sys.stderr)

@@ -18,7 +18,7 @@ from relgate.incidents import read_incidents
 from relgate.report_stream import stream_report
 from tests.report_history import FIXTURES, REPORTS
 
-LOG = FIXTURES / "history.jsonl"
+LOG = FIXTURES / "history.ndjson"
 
 
 def _store(url: str) -> str:
