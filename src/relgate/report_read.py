@@ -314,9 +314,10 @@ def fact(text: bytes | str, seq: int, where: str, filters: Filters, names: dict[
     if _SLIM is not None:
         # msgspec reads skipped strings without checking their UTF-8 (the standard library refuses bad UTF-8)
         if isinstance(text, str) or text.isascii() or _utf8(text):
-            loads, errors = _SLIM
-            with suppress(*errors):
-                record = loads(text)
+            try:
+                record = _SLIM[0](text)
+            except _SLIM[1]:
+                pass
     elif _fast_loads is not None:
         with suppress(ValueError):
             record = _fast_loads(text)
