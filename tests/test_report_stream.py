@@ -165,3 +165,25 @@ def test_a_log_in_time_order_is_one_run(tmp_path: Path) -> None:
     log = write_log(tmp_path / "log.jsonl", records)
     expected = json.loads(json_text(build_report(records, incidents=INCIDENTS)))
     assert streamed(log, incidents=INCIDENTS, workers=2, span=16 * 600) == expected
+
+
+def test_a_deployment_seen_after_its_commit_was_allowed_is_gated(tmp_path: Path) -> None:
+    """The merge runs while a log in time order is read; a deployment first seen in a later part than its commit's
+    allowed gate still counts as gated (the gate is found again in the spooled facts)."""
+    rng = random.Random(10)
+    records = sorted((record(rng, i, deployments=False) for i in range(200)),
+                     key=lambda r: r["data"]["customData"]["decision_log"]["input"]["evaluated_at_ns"])
+    for r in records:  # only the last record sees a deployment; its commit is allowed early on
+        r["data"]["customData"]["decision_log"]["result"]["decision"] = "deny"
+    first, last = records[0], records[-1]
+    first["data"]["customData"]["decision_log"]["result"].update(decision="allow", service="checkout",
+                                                                  environment="production")
+    first["data"]["customData"]["value_stream"]["commit"] = "c" * 40
+    last["data"]["customData"]["decision_log"]["result"].update(service="checkout", environment="production")
+    last["data"]["customData"]["decision_log"]["input"]["deployments"] = {"recent": [
+        {"id": 7, "sha": "c" * 40, "state": "success", "created_at": format_ns(START + 80 * HOUR)}]}
+    log = write_log(tmp_path / "log.jsonl", records)
+    got = streamed(log, workers=2, span=20 * 600)
+    assert got["deployments"]["basis"] == "github deployments" and got["deployments"]["count"] == 1
+    assert got["deployments"]["ungated"] == []
+    assert got == json.loads(json_text(build_report(records)))

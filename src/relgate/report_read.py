@@ -1,13 +1,14 @@
 """One stored record into the report's fact tuple, reading only the fields the report uses.
 
 `relgate audit report` reads every record of a log, so the generic way (parse, build a
-`report.Gate`, build each row as a dict, serialise it) cost most of its time. Here a
-record parsed by orjson is read field by field and its table rows are written as JSON
-text directly, with the C string escaper `json.dumps` itself uses, so each row is the
-same text `json_text(row, indent=None)` gives. Only records holding the plain values a
-gate run writes take this way; anything else (a number orjson may not read exactly, a
-value of an unexpected type, a record orjson refuses) goes the generic way, so the
-report is the same for every log whichever way a record took.
+`report.Gate`, build each row as a dict, serialise it) cost most of its time. Here only
+the part of a record the report uses is parsed (msgspec; orjson when msgspec is not
+installed), read field by field, and its table rows are written as JSON text directly,
+with the C string escaper `json.dumps` itself uses, so each row is the same text
+`json_text(row, indent=None)` gives. Only records holding the plain values a gate run
+writes take this way; anything else (a number a fast parser may not read exactly, a
+value of an unexpected type, a record it refuses) goes the generic way, so the report
+is the same for every log whichever way a record took.
 """
 
 from __future__ import annotations
