@@ -1,7 +1,7 @@
 """`relgate audit report` over a log of any size: the same document as `build_report`, in flat memory.
 
-Worker processes read the log in parts (a JSONL log: byte ranges each worker reads
-itself; other stores: chunks of rows handed over) into small per-run facts
+Worker processes read the log in parts, each part itself (a JSONL log: byte ranges;
+an SQL store: ranges of row positions, on the worker's own connection) into small per-run facts
 (`report_read`), sorted by time within the part, and this process spools them to a
 temporary file. A merge of those sorted runs then replays every gate in time order
 (records may be stored out of order: `--at` backdates), feeding per-stream tallies.
@@ -27,7 +27,7 @@ from io import BytesIO
 from operator import itemgetter
 from typing import IO, Any
 
-from relgate.audit.store import BLANK, AuditStore, RawRow, parse_record
+from relgate.audit.store import AuditStore, RangedStore, parse_record
 from relgate.dora import DEFINITIONS, WEEK_NS, Deployment, keys, matching, spread
 from relgate.errors import AuditError, RelgateError
 from relgate.incidents import Incident
@@ -58,7 +58,7 @@ from relgate.report_read import (
 )
 from relgate.timeutil import format_ns
 
-CHUNK = 4000  # rows per worker task from a store that hands rows over (SQLite, PostgreSQL)
+CHUNK = 4000  # row positions per worker task over an SQL store (the worker reads them itself)
 SPAN = 8 << 20  # bytes of a JSONL log per worker task (the worker reads them itself)
 FRAME = 64  # facts per marshalled frame: the merge holds one frame per run
 MAX_RUNS = 32  # sorted runs merged at once
@@ -140,24 +140,26 @@ def _span_facts(spans: list[tuple[int, int]]) -> Facts:
         return collect.done(number)
 
 
-def _row_facts(rows: list[tuple[int, RawRow]]) -> Facts:
-    """A task over rows a store handed over (SQL stores): read each record, as `store.records()` reads them."""
-    _, label, where, filters = _WORKER
+def _range_facts(ranges: list[tuple[int, int]]) -> Facts:
+    """A task over an SQL store: read the rows of one range of positions and read each record, as
+    `store.records()` reads them (an error goes back as its words: a RelgateError subclass may not pickle)."""
+    store, label, _, filters = _WORKER
+    [(first, last)] = ranges
+    count = 0
     with _no_gc():
         collect = _Collect()
-        for seq, (position, defect, text, _, _) in rows:
-            if defect == BLANK:
-                continue
-            try:
-                if defect:
-                    raise RelgateError(f"{where}:{position}: torn final record (an append was interrupted); "
-                                       f"run `relgate audit repair` to remove it")
-                found = read_fact(text, seq, f"{label}{position}", filters, collect.names)
-            except RelgateError as exc:  # sent back as its words: a RelgateError subclass may not pickle
-                return collect.done(len(rows), str(exc))
-            if found is not None:
-                collect.add(found)
-        return collect.done(len(rows))
+        rows = store.rows_in(first, last)
+        try:
+            for position, text in rows:
+                count += 1
+                found = read_fact(text, position, f"{label}{position}", filters, collect.names)
+                if found is not None:
+                    collect.add(found)
+        except RelgateError as exc:
+            return collect.done(count, str(exc))
+        finally:
+            rows.close()
+        return collect.done(count)
 
 
 @dataclass
@@ -328,20 +330,21 @@ def stream_report(store: AuditStore, *, since_ns: int | None = None, service: st
     `progress(records, mark)` follows the reading (mark: bytes or rows, as `store.size_hint()` counts them);
     then `merging(gate runs)` announces the merge, and `progress(merged, merged)` follows it."""
     from relgate.audit.jsonl import JsonlStore
-    from relgate.workers import chunked, ordered
+    from relgate.workers import ordered
 
     filters = (since_ns, service, environment)
     work: Generator[tuple[list[Any], Facts], None, None]
-    spans: Iterator[tuple[int, int]] | None = None
-    rows: Iterator[RawRow] | None = None
+    parts: Iterator[tuple[int, int]]
     if isinstance(store, JsonlStore):
-        spans = store.spans(span)
-        work = ordered(([s] for s in spans), _span_facts, initializer=_start,
-                       initargs=(store, store.row_label(), store.where, filters), workers=workers)
+        parts = store.spans(span)
+        task: Callable[[list[tuple[int, int]]], Facts] = _span_facts
+    elif isinstance(store, RangedStore):
+        parts = store.ranges(chunk)
+        task = _range_facts
     else:
-        rows = store.raw_rows()
-        work = ordered(chunked(enumerate(rows), chunk), _row_facts, initializer=_start,
-                       initargs=(None, store.row_label(), store.where, filters), workers=workers)
+        raise RelgateError(f"{store.where}: this store cannot be read in parts")
+    work = ordered(([part] for part in parts), task, initializer=_start,
+                   initargs=(store, store.row_label(), store.where, filters), workers=workers)
     facts: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed below; the merge reads it)
     runs: list[list[tuple[int, int]]] = []
     deployed: set[tuple[str, str, str]] = set()
@@ -357,7 +360,7 @@ def stream_report(store: AuditStore, *, since_ns: int | None = None, service: st
                 raise _error(store, batch, done, error)
             done += count
             if progress is not None:
-                progress(done, batch[-1][1] if spans is not None else batch[-1][1][4])
+                progress(done, batch[-1][1])
             deployed |= shas
             for key, runs_on_day in seen.items():
                 days[key] = days.get(key, 0) + runs_on_day
@@ -398,10 +401,9 @@ def stream_report(store: AuditStore, *, since_ns: int | None = None, service: st
             if unfinished is not None:
                 unfinished.close()
         work.close()
-        for source in (spans, rows):
-            close = getattr(source, "close", None)
-            if close is not None:
-                close()
+        close = getattr(parts, "close", None)
+        if close is not None:
+            close()
         facts.close()
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from relgate.audit.chain import HASH, SEQ
 from relgate.audit.sqlite import pick
-from relgate.audit.store import LinkingStore, RawRow, parse_record
+from relgate.audit.store import LinkingStore, RawRow, cut_positions, parse_record
 from relgate.errors import AuditError
 from relgate.redact import scrub
 
@@ -114,6 +114,33 @@ class PostgresStore(LinkingStore):
                 cursor.execute("SELECT position, stream, seq, id, hash, body FROM relgate_records ORDER BY position")
                 for position, stream, seq, record_id, digest, text in cursor:
                     yield int(position), "", str(text), (stream, seq, record_id, digest), int(position)
+        except psycopg.Error as exc:
+            raise AuditError(f"{self.where}: cannot read records: {_first_line(exc)}") from None
+        finally:
+            connection.close()
+
+    def ranges(self, size: int) -> Iterator[tuple[int, int]]:
+        """The table cut into ranges of positions up to its last row now (`store.cut_positions`), for `rows_in`."""
+        psycopg = _driver()
+        connection = self._connect(create=False)
+        try:
+            bounds = connection.execute("SELECT min(position), max(position) FROM relgate_records").fetchone()
+            yield from cut_positions(bounds, lambda after: connection.execute(
+                "SELECT min(position) FROM relgate_records WHERE position > %s", (after,)).fetchone()[0], size)
+        except psycopg.Error as exc:
+            raise AuditError(f"{self.where}: cannot read records: {_first_line(exc)}") from None
+        finally:
+            connection.close()
+
+    def rows_in(self, first: int, last: int) -> Iterator[tuple[int, str]]:
+        """(position, body) of the rows in [first, last], in order, on a connection of its own (a range is a few
+        thousand rows: read in one round trip)."""
+        psycopg = _driver()
+        connection = self._connect(create=False)
+        try:
+            for position, text in connection.execute("SELECT position, body FROM relgate_records WHERE position "
+                                                     "BETWEEN %s AND %s ORDER BY position", (first, last)):
+                yield int(position), str(text)
         except psycopg.Error as exc:
             raise AuditError(f"{self.where}: cannot read records: {_first_line(exc)}") from None
         finally:

