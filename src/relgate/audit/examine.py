@@ -10,12 +10,13 @@ previous hash, downgrades, checkpoints) is checked afterwards, in order, by
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from relgate.audit.canonical import CANON
 from relgate.audit.chain import HASH, KEYID, PREV, SEQ, SIG, STREAM, record_hash, signature_valid
 from relgate.audit.quickform import quick_digest
+from relgate.audit.sigcheck import signature_valid as quick_signature_valid
 from relgate.audit.store import Entry, RawRow, parse_record
 from relgate.errors import AuditError
 
@@ -73,8 +74,10 @@ def column_problem(record: Mapping[str, object], columns: Mapping[str, object] |
 
 
 def examine(position: int, record: dict[str, Any], columns: Mapping[str, object] | None,
-            public_key: Ed25519PublicKey | None, expected_key: str | None, digest: str = "") -> Examined:
-    """Judge one parsed record on its own; `digest`, when given, is its `record_hash` (see `quickform`)."""
+            public_key: Ed25519PublicKey | None, expected_key: str | None, digest: str = "",
+            valid: Callable[[str, str, Ed25519PublicKey], bool] = signature_valid) -> Examined:
+    """Judge one parsed record on its own; `digest`, when given, is its `record_hash` (see `quickform`), and
+    `valid` checks a signature as `chain.signature_valid` does (see `sigcheck`)."""
     record_id = str(record.get("id", ""))
     shape = shape_problem(record)
     if shape:
@@ -89,7 +92,7 @@ def examine(position: int, record: dict[str, Any], columns: Mapping[str, object]
         found = record.get(SIG)
         if not isinstance(found, str):
             signature = "unsigned record, but a public key was given"
-        elif record.get(KEYID) != expected_key or not signature_valid(digest, found, public_key):
+        elif record.get(KEYID) != expected_key or not valid(digest, found, public_key):
             signature = "signature does not verify with the given public key"
     return Examined(
         position, record_id=record_id, stream=record[STREAM], seq=record[SEQ], prev=record[PREV], digest=digest,
@@ -111,7 +114,8 @@ def examine_entries(entries: Iterable[Entry], public_key: Ed25519PublicKey | Non
 
 def examine_rows(label: str, rows: Iterable[RawRow], public_key: Ed25519PublicKey | None,
                  expected_key: str | None) -> Iterator[Examined]:
-    """Parse and examine stored rows, in order (what a worker process runs)."""
+    """Parse and examine stored rows, in order (what a worker process runs), by the exact shortcuts of
+    `quickform` and `sigcheck`; `examine_entries` is the plain path they are tested against."""
     for position, defect, text, columns, _ in rows:
         if defect:
             yield Examined(position, defect=defect)
@@ -119,11 +123,11 @@ def examine_rows(label: str, rows: Iterable[RawRow], public_key: Ed25519PublicKe
         fields = dict(zip(COLUMN_FIELDS, columns, strict=True)) if columns else None
         quick = quick_digest(text)
         if quick is not None:
-            yield examine(position, quick[0], fields, public_key, expected_key, quick[1])
+            yield examine(position, quick[0], fields, public_key, expected_key, quick[1], quick_signature_valid)
             continue
         try:
             record = parse_record(text, f"{label}{position}")
         except AuditError as exc:
             yield Examined(position, error=str(exc))
             continue
-        yield examine(position, record, fields, public_key, expected_key)
+        yield examine(position, record, fields, public_key, expected_key, valid=quick_signature_valid)

@@ -74,6 +74,8 @@ def verify(entries: Iterable[Entry], public_key: Ed25519PublicKey | None = None,
 
     `anchors` maps a stream to {seq: hash} pairs taken from checkpoints: the log
     must hold exactly that record at that place, and at least that many records.
+    This is the plain path (the standard library's parser and encoder, OpenSSL), which
+    the tests hold `verify_store`'s shortcuts to.
     """
     expected = key_id(public_key) if public_key is not None else None
     return walk(examine_entries(entries, public_key, expected), public_key is not None, anchors)
