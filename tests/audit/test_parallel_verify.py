@@ -9,7 +9,9 @@ the damage in the middle of a chunk, at a chunk's edge and at the end.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -205,3 +207,34 @@ def test_progress_reaches_the_end_of_the_log(tmp_path: Path) -> None:
     assert len(seen) >= 3
     assert seen[-1] == (7, log.stat().st_size) and seen == sorted(seen)
     assert store.size_hint() == log.stat().st_size
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_log_read_through_a_pipe_verifies_as_the_file(tmp_path: Path) -> None:
+    log = jsonl_log(tmp_path)
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    writer = threading.Thread(target=lambda: pipe.write_bytes(log.read_bytes()))
+    writer.start()
+    try:
+        through_pipe = verify_store(open_store(f"jsonl:{pipe}"), KEY.public_key(), workers=2)
+    finally:
+        writer.join()
+    assert through_pipe == verify_store(open_store(f"jsonl:{log}"), KEY.public_key())
+    assert through_pipe.ok and through_pipe.count == COUNT
+
+
+def test_spawned_workers_open_the_log_themselves(tmp_path: Path) -> None:
+    """With another thread running, workers are spawned (not forked): they open the log again by name."""
+    log = jsonl_log(tmp_path)
+    edit_line(log, 9, DAMAGE["changed field"])
+    store = open_store(f"jsonl:{log}")
+    done = threading.Event()
+    other = threading.Thread(target=done.wait)
+    other.start()
+    try:
+        assert parallel(store) == in_order(store)
+    finally:
+        done.set()
+        other.join()
+    assert in_order(store).line == 9

@@ -92,7 +92,9 @@ def test_generated_records_read_and_hash_as_the_standard_path(value: Any, extra:
                                     "-0", "-0.0", "0e0", "9007199254740993", "NaN", "Infinity", "01", "1.", ".5"])
 def test_every_spelling_boundary_of_numbers(number: str) -> None:
     for text in (f'{{"k":{number},"relgatecanon":2}}', f'{{"relgatecanon":2,"k":[{number}]}}',
-                 f'{{"relgatecanon":2,"k":{{"a":{number}}}}}', f'{{"relgatecanon":2,"k": {number} }}'):
+                 f'{{"relgatecanon":2,"k":{{"a":{number}}}}}', f'{{"relgatecanon":2,"k": {number} }}',
+                 f'{{"relgatecanon":2,"relgatehash":{number}}}', f'{{"relgatesig":{number},"relgatecanon":2}}',
+                 f'{{"relgatecanon":{number}}}', f'{{"relgatecanon":2,"relgateseq":{number}}}'):
         try:
             parse_record(text, "x")
         except AuditError:
@@ -104,7 +106,8 @@ def test_every_spelling_boundary_of_numbers(number: str) -> None:
 def test_what_it_steps_aside_for() -> None:
     plain = {"id": "r", "relgatecanon": 2, "n": 1.5, "s": "é\u2028"}
     assert agrees(json.dumps(plain))
-    for record in ({**plain, "n": 1e-5}, {**plain, "n": 2**64}, {**plain, "relgatecanon": 1},
+    for record in ({**plain, "n": 1e-5}, {**plain, "n": 2**64}, {**plain, "n": -(2**63) - 1},
+                   {**plain, "relgatesig": 2**64}, {**plain, "relgatehash": None}, {**plain, "relgatecanon": 1},
                    {**plain, "relgatecanon": True}, {**plain, "relgatecanon": 2.0}, [plain]):
         assert quick_digest(json.dumps(record)) is None
     assert quick_digest('{"relgatecanon":2,"s":"\\ud800"}') is None  # a lone surrogate: the standard path decides

@@ -24,7 +24,7 @@ from relgate.audit import tails
 from relgate.audit.chain import HASH, SEQ, STREAM
 from relgate.audit.store import BLANK, TORN, LinkingStore, RawRow, parse_record
 from relgate.errors import AuditError
-from relgate.portable import OPEN_FLAGS, datasync, lock_exclusive, pread
+from relgate.portable import OPEN_FLAGS, READ_FLAGS, datasync, lock_exclusive, pread
 
 
 def reason(exc: OSError) -> str:
@@ -73,7 +73,9 @@ class JsonlStore(LinkingStore):
         up to the size it had here; anything else is read in order by `raw_rows`.
         """
         try:
-            fd = os.open(self.path, os.O_RDONLY | OPEN_FLAGS)
+            if not stat.S_ISREG(os.stat(self.path).st_mode):  # a pipe (--log <(zcat …)) is read once, in order
+                return None
+            fd = os.open(self.path, READ_FLAGS)
         except FileNotFoundError:
             raise self._missing() from None
         except OSError:  # raw_rows says why
