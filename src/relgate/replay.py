@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,10 +20,10 @@ from relgate.audit.store import BLANK, AuditStore, RawRow, parse_record
 from relgate.config import Config, Waiver
 from relgate.decision import Decision, Mode
 from relgate.engines import make_engine
-from relgate.engines.interface import Engine, PolicySet
+from relgate.engines.interface import Engine, Evaluation, PolicySet
 from relgate.errors import AuditError, RelgateError
 from relgate.verdict import OverrideRequest, judge
-from relgate.waivers import open_book
+from relgate.waivers import WaiverBook, open_book
 
 CHUNK = 64  # a record takes milliseconds to evaluate: small chunks keep every worker busy to the end
 REPLAYED, SKIPPED, OUTSIDE = "replayed", "skipped", "outside"
@@ -71,8 +71,19 @@ def _recorded_override(result: Mapping[str, Any]) -> OverrideRequest | None:
     return OverrideRequest(str(overrides[0].get("reason", "")), str(overrides[0].get("actor", "")))
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """A record ready to evaluate: what judging its new answer takes, besides the answer."""
+
+    record: Mapping[str, Any]
+    context: Mapping[str, Any]
+    engine_key: str
+    book: WaiverBook
+    levels: Mapping[str, Any]
+
+
 class Replayer:
-    """Replays records one by one, loading the policies once per distinct thresholds and waivers."""
+    """Replays records in batches, loading the policies once per distinct thresholds and waivers."""
 
     def __init__(self, policies: PolicySet, engine_name: str, config: Config | None, since_ns: int | None) -> None:
         self.policies, self.engine_name, self.config, self.since_ns = policies, engine_name, config, since_ns
@@ -80,6 +91,10 @@ class Replayer:
 
     def one(self, record: Mapping[str, Any]) -> tuple[str, Flip | None]:
         """(REPLAYED, the flip or None), (SKIPPED, None) without replay data, (OUTSIDE, None) before `since`."""
+        return self.many([self.prepare(record)])[0]
+
+    def prepare(self, record: Mapping[str, Any]) -> _Pending | tuple[str, None]:
+        """The record made ready to evaluate (its policies loaded), or why it is not replayed."""
         config = self.config
         custom = record.get("data", {}).get("customData", {})
         log, recorded = custom.get("decision_log", {}), custom.get("replay")
@@ -96,28 +111,43 @@ class Replayer:
                          evaluated_at_ns=int(context.get("evaluated_at_ns", 0)))
         loaded = {"config": data, "waivers": book.policy_data()}
         key = json.dumps(loaded, sort_keys=True)
-        engine = self.engines.get(key)
-        if engine is None:
+        if key not in self.engines:
             engine = make_engine(self.engine_name)
             engine.load(self.policies, loaded)
             self.engines[key] = engine
-        try:
-            outcomes = engine.evaluate(context)
-            errors: list[str] = []
-        except RelgateError as exc:
-            outcomes, errors = (), [str(exc)]
-        before_json = log.get("result", {})
-        after: Decision = judge(outcomes, book=book, levels=levels,
-                                findings=context.get("vulnerabilities", {}).get("findings", []),
-                                override=_recorded_override(before_json), errors=errors,
-                                mode=Mode(recorded.get("mode", "enforce")))
-        before = str(before_json.get("decision", ""))
-        if after.verdict.value == before or before == "error":
-            return REPLAYED, None
-        changed = _rules(before_json) ^ _rules(after.to_json())
-        return REPLAYED, Flip(str(record.get("id", "")), str(record.get("time", "")), after.service or
-                              str(context.get("service", "")), str(context.get("environment", "")),
-                              before, after.verdict.value, tuple(sorted(changed)))
+        return _Pending(record, context, key, book, levels)
+
+    def many(self, prepared: Sequence[_Pending | tuple[str, None]]) -> list[tuple[str, Flip | None]]:
+        """Evaluate prepared records, one engine call per distinct policy data; results in their order."""
+        answers: dict[int, Evaluation] = {}
+        batches: dict[str, list[tuple[int, _Pending]]] = {}
+        for index, item in enumerate(prepared):
+            if isinstance(item, _Pending):
+                batches.setdefault(item.engine_key, []).append((index, item))
+        for key, members in batches.items():
+            evaluated = self.engines[key].evaluate_many([pending.context for _, pending in members])
+            answers.update(zip((index for index, _ in members), evaluated, strict=True))
+        return [_judged(item, answers[index]) if isinstance(item, _Pending) else item
+                for index, item in enumerate(prepared)]
+
+
+def _judged(pending: _Pending, answer: Evaluation) -> tuple[str, Flip | None]:
+    """Judge the new answer as the gate would and compare it with the recorded decision."""
+    context, record = pending.context, pending.record
+    recorded = record.get("data", {}).get("customData", {})
+    before_json = recorded.get("decision_log", {}).get("result", {})
+    errors = [answer.error] if answer.error is not None else []
+    after: Decision = judge(answer.outcomes, book=pending.book, levels=pending.levels,
+                            findings=context.get("vulnerabilities", {}).get("findings", []),
+                            override=_recorded_override(before_json), errors=errors,
+                            mode=Mode(recorded.get("replay", {}).get("mode", "enforce")))
+    before = str(before_json.get("decision", ""))
+    if after.verdict.value == before or before == "error":
+        return REPLAYED, None
+    changed = _rules(before_json) ^ _rules(after.to_json())
+    return REPLAYED, Flip(str(record.get("id", "")), str(record.get("time", "")), after.service or
+                          str(context.get("service", "")), str(context.get("environment", "")),
+                          before, after.verdict.value, tuple(sorted(changed)))
 
 
 def replay(
@@ -129,9 +159,12 @@ def replay(
     since_ns: int | None = None,
 ) -> ReplayReport:
     """Replay every record (optionally only those evaluated since `since_ns`) in this process; never writes."""
+    from relgate.workers import chunked
+
     started = time.perf_counter()
     replayer = Replayer(policies, engine_name, config, since_ns)
-    return _report((replayer.one(record) for record in records), started)
+    return _report((outcome for batch in chunked(iter(records), CHUNK)
+                    for outcome in replayer.many([replayer.prepare(record) for record in batch])), started)
 
 
 def replay_store(
@@ -201,7 +234,8 @@ def _replay_rows(rows: list[RawRow]) -> list[tuple[str, Flip | RelgateError | st
     line or an unreadable record an error at its place; a policy that does not load ends the chunk."""
     label, where, replayer = _WORKER
     assert replayer is not None
-    found: list[tuple[str, Flip | RelgateError | str | None]] = []
+    prepared: list[_Pending | tuple[str, None]] = []
+    stopped: str | None = None
     for position, defect, text, _, _ in rows:
         if defect == BLANK:
             continue
@@ -209,8 +243,11 @@ def _replay_rows(rows: list[RawRow]) -> list[tuple[str, Flip | RelgateError | st
             if defect:
                 raise AuditError(f"{where}:{position}: torn final record (an append was interrupted); "
                                  f"run `relgate audit repair` to remove it")
-            found.append(replayer.one(parse_record(text, f"{label}{position}")))
+            prepared.append(replayer.prepare(parse_record(text, f"{label}{position}")))
         except RelgateError as exc:  # sent back as its words: a RelgateError subclass may not pickle
-            found.append(("error", str(exc)))
+            stopped = str(exc)
             break
+    found: list[tuple[str, Flip | RelgateError | str | None]] = list(replayer.many(prepared))
+    if stopped is not None:
+        found.append(("error", stopped))
     return found

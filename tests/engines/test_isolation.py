@@ -136,3 +136,50 @@ def test_closing_ends_the_worker_process() -> None:
     isolated.close()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+MIXED = """package relgate.mixed
+import rego.v1
+f(x) := f(x)
+deny contains "crash" if { input.kind == "crash"; f(1) }
+deny contains "panic" if { input.kind == "panic"; object.subset(["a"], []) }
+deny contains "slow" if {
+  input.kind == "slow"
+  some i in numbers.range(1, 100000)
+  some j in numbers.range(1, 100000)
+  i * j == -1
+}
+deny contains sprintf("n=%d", [input.n]) if input.n + 0 > 2
+"""
+
+
+@pytest.mark.parametrize("engine", EMBEDDED_ENGINES)
+def test_a_batch_gets_the_answers_one_evaluation_at_a_time_gets(engine: str) -> None:
+    isolated = make_engine(engine)
+    isolated.load(PolicySet((PolicyModule("m.rego", MIXED.replace("f(x) := f(x)\n", "").replace(
+        'deny contains "crash" if { input.kind == "crash"; f(1) }\n', "")),)), {})
+    docs = [{"n": n, "evaluated_at_ns": n} for n in range(6)] + [{"n": "text"}]
+    batch = isolated.evaluate_many(docs)
+    assert [answer.error for answer in batch[:-1]] == [None] * 6
+    assert [answer.outcomes for answer in batch[:-1]] == [isolated.evaluate(doc) for doc in docs[:-1]]
+    assert [o.deny for o in batch[3].outcomes] == [("n=3",)]
+    with pytest.raises(EngineError) as one_by_one:
+        isolated.evaluate(docs[-1])
+    assert batch[-1] == type(batch[-1])(error=str(one_by_one.value))
+    isolated.close()
+
+
+def test_a_crash_or_an_overrun_in_a_batch_is_the_answer_of_that_input_only() -> None:
+    isolated = make_engine("regorus", options=EngineOptions(timeout_s=1.0))
+    isolated.load(PolicySet((PolicyModule("m.rego", MIXED),)), {})
+    docs = [{"n": 3}, {"kind": "crash", "n": 5}, {"n": 4}, {"kind": "panic"}, {"kind": "slow", "n": 9}, {"n": 7}]
+    started = time.monotonic()
+    answers = isolated.evaluate_many(docs)
+    assert time.monotonic() - started < 10
+    assert [a.error for a in answers] == [
+        None, "engine regorus crashed (SIGSEGV)", None,
+        'regorus panicked evaluating [[[type_name(x), x] | x := data["relgate"]["mixed"]["deny"]]]: '
+        "window size must be non-zero",
+        "engine regorus did not finish within the 1s deadline (evaluation.timeout); it was stopped", None]
+    assert [[o.deny for o in a.outcomes] for a in answers] == [[("n=3",)], [], [("n=4",)], [], [], [("n=7",)]]
+    isolated.close()

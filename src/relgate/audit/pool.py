@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from relgate.audit.chain import key_id
 from relgate.audit.examine import Examined, examine_rows
-from relgate.audit.jsonl import JsonlStore, spans
+from relgate.audit.jsonl import JsonlStore, parts_of
 from relgate.audit.store import AuditStore, RawRow
 from relgate.audit.verify import Stretch, stretch_of
 from relgate.errors import AuditError
@@ -77,7 +77,7 @@ def _log_parts(store: JsonlStore, fd: int, status: os.stat_result, public_key: E
                progress: Callable[[int, int], None] | None) -> Iterator[Examined | Stretch]:
     label, expected = store.row_label(), keys[1]
     identity = (status.st_dev, status.st_ino)
-    parts = ([part] for part in spans(fd, status.st_size, span))
+    parts = ([part] for part in parts_of(fd, status.st_size, span))
     work = ordered(parts, _examine_part, initializer=_start,
                    initargs=(label, *keys, store, fd, identity), workers=workers)
     line = 0  # lines before the part

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from relgate.engines.rego_ast import ModuleFacts
     from relgate.engines.results import ResultRule
 
-from relgate.errors import EngineError
+from relgate.errors import EngineError, RelgateError
 
 GATE_ROOT = "relgate"
 REGO_VERSIONS = ("v0", "v1")
@@ -77,6 +77,14 @@ class RuleOutcome:
     package: str
     deny: tuple[Any, ...]
     warn: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One input's answer within `evaluate_many`: its outcomes, or the error that stopped it."""
+
+    outcomes: tuple[RuleOutcome, ...] = ()
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -165,3 +173,16 @@ class Engine(ABC):
         at = input_doc.get("evaluated_at_ns")
         now_ns = at if isinstance(at, int) and not isinstance(at, bool) else None
         return read_outcomes(self.query(outcome_query(self._rules), input_doc, now_ns), self._rules)
+
+    def evaluate_many(self, input_docs: Sequence[Mapping[str, Any]]) -> tuple[Evaluation, ...]:
+        """`evaluate` for each input in turn; one input's error is its own answer, not the batch's.
+
+        An engine in a worker answers a whole batch for one round trip (a replay's inputs).
+        """
+        answers: list[Evaluation] = []
+        for input_doc in input_docs:
+            try:
+                answers.append(Evaluation(self.evaluate(input_doc)))
+            except RelgateError as exc:
+                answers.append(Evaluation(error=str(exc)))
+        return tuple(answers)

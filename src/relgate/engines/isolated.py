@@ -8,15 +8,15 @@ test does not end a whole `relgate policy test` run.
 
 from __future__ import annotations
 
-import contextlib
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any, ClassVar
 
 from relgate.engines.interface import (
     Engine,
     EngineOptions,
+    Evaluation,
     LineCoverage,
     LoadReport,
     PolicyModule,
@@ -24,7 +24,7 @@ from relgate.engines.interface import (
     RuleOutcome,
 )
 from relgate.engines.worker import WorkerGone, WorkerProcess, take_spare
-from relgate.errors import EngineError
+from relgate.errors import EngineError, RelgateError
 
 LOAD_TIMEOUT_S = 60.0
 
@@ -91,20 +91,54 @@ class IsolatedEngine(Engine):
         return str(value) if value is not None else None
 
     def evaluate(self, input_doc: Mapping[str, Any]) -> tuple[RuleOutcome, ...]:
-        outcomes = self._call({"op": "evaluate", "input": dict(input_doc)})
-        return tuple(RuleOutcome(o["package"], tuple(o["deny"]), tuple(o["warn"])) for o in outcomes)
+        return _outcomes(self._call({"op": "evaluate", "input": dict(input_doc)}))
+
+    def evaluate_many(self, input_docs: Sequence[Mapping[str, Any]]) -> tuple[Evaluation, ...]:
+        """One request for the batch; each answer still arrives within the deadline of one evaluation.
+
+        When the worker is lost, the input it was on gets the loss as its error, and the
+        rest are evaluated one by one in a new worker (a crash is one input's answer).
+        """
+        answers: list[Evaluation] = []
+        lost: str | None = None
+        with self._lock:
+            try:
+                try:
+                    worker = self._ready_worker()
+                except RelgateError as exc:  # the policies no longer load in a new worker: no input can be answered
+                    return tuple(Evaluation(error=str(exc)) for _ in input_docs)
+                worker.send({"op": "evaluate_many", "inputs": [dict(doc) for doc in input_docs]})
+                for _ in input_docs:
+                    try:
+                        outcomes = worker.receive(self.options.timeout_s)
+                    except RelgateError as exc:
+                        answers.append(Evaluation(error=str(exc)))
+                        continue
+                    answers.append(Evaluation(_outcomes(outcomes)))
+            except WorkerGone as gone:
+                self._worker = None
+                lost = f"engine {self.engine_name} {gone.reason}"
+        if lost is None:
+            return tuple(answers)
+        rest = input_docs[len(answers) + 1:]
+        return (*answers, Evaluation(error=lost), *super().evaluate_many(rest))
+
+    def _ready_worker(self, *, reload: bool = True) -> WorkerProcess:
+        """The worker; a new one loads the current policies again unless told not to (call under the lock)."""
+        worker = self._worker
+        if worker is None:
+            worker = self._worker = self._new_worker()
+            if reload and self._loaded is not None:
+                worker.call(self._loaded, self._load_timeout)
+        return worker
 
     def _call(self, request: dict[str, Any], *, answer_only: bool = False) -> Any:
         """One request and its answer; with `answer_only`, the request was sent by begin_load already."""
         timeout = self._load_timeout if request["op"] == "load" else self.options.timeout_s
         with self._lock:
             try:
-                worker = self._worker
-                if worker is None:
-                    answer_only = False
-                    worker = self._worker = self._new_worker()
-                    if self._loaded is not None and request["op"] != "load":
-                        worker.call(self._loaded, self._load_timeout)
+                answer_only = answer_only and self._worker is not None
+                worker = self._ready_worker(reload=request["op"] != "load")
                 return worker.receive(timeout) if answer_only else worker.call(request, timeout)
             except WorkerGone as gone:
                 self._worker = None
@@ -126,8 +160,14 @@ class IsolatedEngine(Engine):
             worker.close()
 
     def __del__(self) -> None:
-        with contextlib.suppress(Exception):  # at interpreter shutdown the worker sees EOF and ends by itself
+        try:  # noqa: SIM105 - contextlib may already be gone at interpreter shutdown
             self.close()
+        except Exception:  # the worker then sees EOF and ends by itself
+            pass
+
+
+def _outcomes(answer: Any) -> tuple[RuleOutcome, ...]:
+    return tuple(RuleOutcome(o["package"], tuple(o["deny"]), tuple(o["warn"])) for o in answer)
 
 
 def _plain(input_doc: Mapping[str, Any] | None) -> dict[str, Any] | None:

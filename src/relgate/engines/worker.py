@@ -331,11 +331,9 @@ def serve(requests: int, responses: int, setup: dict[str, Any]) -> int:
     from relgate.engines.isolated import build_engine, handle
 
     engine: Any = None
-    while True:
-        try:
-            request = json.loads(_read(requests, None))
-        except (EOFError, OSError):
-            return 0
+
+    def answer(request: dict[str, Any]) -> bytes:
+        nonlocal engine
         try:
             if engine is None:
                 engine = build_engine(setup)
@@ -345,7 +343,18 @@ def serve(requests: int, responses: int, setup: dict[str, Any]) -> int:
                                "problems": list(getattr(exc, "problems", ()))}}
         except Exception as exc:  # a bug, reported to the parent as an engine failure, not a hang
             reply = {"error": {"type": "internal", "message": f"{type(exc).__name__}: {exc}"[:500]}}
-        _write(responses, json.dumps(reply).encode())
+        return json.dumps(reply).encode()
+
+    while True:
+        try:
+            request = json.loads(_read(requests, None))
+        except (EOFError, OSError):
+            return 0
+        if request.get("op") == "evaluate_many":  # one answer per input, each within its own deadline
+            for input_doc in request["inputs"]:
+                _write(responses, answer({"op": "evaluate", "input": input_doc}))
+        else:
+            _write(responses, answer(request))
 
 
 def _main(stdin: IO[bytes], stdout: IO[bytes], start: Callable[..., int]) -> int:

@@ -60,25 +60,45 @@ user(a) := lower(a.user) if known(a.user)
 
 state(a) := upper(a.state) if is_string(a.state)
 
-problem(a, "no user") if not user(a)
+# Each approval's problems, as [position in approving, reason] pairs: every rule body runs
+# once per approval and evaluation (a function's result is not cached, and calling
+# problem(a, p) for each reason ran every definition for every reason).
+problem contains [i, "no user"] if {
+	some i, a in approving
+	not user(a)
+}
 
-problem(a, "stale: given on an older commit") if a.stale == true
+problem contains [i, "stale: given on an older commit"] if {
+	some i, a in approving
+	a.stale == true
+}
 
-problem(a, "self-approval by the author") if {
+problem contains [i, "self-approval by the author"] if {
+	some i, a in approving
 	user(a) in authors
 	not author_allowed
 }
 
-problem(a, "author unknown: self-approval cannot be ruled out") if {
+problem contains [i, "author unknown: self-approval cannot be ruled out"] if {
+	some i, _ in approving
 	count(authors) == 0
 	not author_allowed
 }
 
-problem(a, "no submitted_at") if not is_number(object.get(a, "submitted_at_ns", null))
+problem contains [i, "no submitted_at"] if {
+	some i, a in approving
+	not is_number(object.get(a, "submitted_at_ns", null))
+}
 
-problem(a, "no evaluation time") if not timed
+problem contains [i, "no evaluation time"] if {
+	some i, _ in approving
+	not timed
+}
 
-problem(a, "submitted after the evaluation time") if a.submitted_at_ns > now
+problem contains [i, "submitted after the evaluation time"] if {
+	some i, a in approving
+	a.submitted_at_ns > now
+}
 
 within_max_age(a) if {
 	is_number(settings.max_age_hours)
@@ -86,8 +106,9 @@ within_max_age(a) if {
 }
 
 # A max_age_hours that is not a number makes every approval too old (and approvals.invalid_setting denies).
-problem(a, "too old") if {
+problem contains [i, "too old"] if {
 	"max_age_hours" in object.keys(settings)
+	some i, a in approving
 	is_number(a.submitted_at_ns)
 	not within_max_age(a)
 }
@@ -97,7 +118,8 @@ later_or_undated(b, a) if not is_number(object.get(b, "submitted_at_ns", null))
 
 later_or_undated(b, a) if b.submitted_at_ns > a.submitted_at_ns
 
-problem(a, "superseded by a later change request") if {
+problem contains [i, "superseded by a later change request"] if {
+	some i, a in approving
 	some b in listed(evidence)
 	user(b) == user(a)
 	state(b) == "CHANGES_REQUESTED"
@@ -108,28 +130,25 @@ association(a) := upper(a.association) if is_string(a.association) else := ""
 
 allowed_associations := {upper(x) | some x in listed(settings.associations); is_string(x)}
 
-problem(a, "not an owner or member") if {
+problem contains [i, "not an owner or member"] if {
 	"associations" in object.keys(settings)
+	some i, a in approving
 	not association(a) in allowed_associations
 }
 
-problems(a) := {p | some p in [
-	"no user", "stale: given on an older commit", "self-approval by the author",
-	"author unknown: self-approval cannot be ruled out", "no submitted_at", "no evaluation time",
-	"submitted after the evaluation time", "too old", "superseded by a later change request",
-	"not an owner or member",
-]; problem(a, p)}
+# The set of problems of each approval, in the order of approving.
+problems := [{pair[1] | some pair in problem; pair[0] == i} | some i, _ in approving]
 
 shown_user(a) := a.user if is_string(a.user) else := "?"
 
 approving := [a | some a in listed(evidence); state(a) == "APPROVED"]
 
-approvers := {user(a) | some a in approving; count(problems(a)) == 0}
+approvers := {user(approving[i]) | some i, found in problems; count(found) == 0}
 
 # Strings are joined with concat, not sprintf: rego-cpp quotes a concat() result given to %s.
-discarded := [concat("", [shown_user(a), " (", concat(", ", sort(problems(a))), ")"]) |
-	some a in approving
-	count(problems(a)) > 0
+discarded := [concat("", [shown_user(approving[i]), " (", concat(", ", sort(found)), ")"]) |
+	some i, found in problems
+	count(found) > 0
 ]
 
 deny contains {
