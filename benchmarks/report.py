@@ -1,6 +1,8 @@
 """`relgate audit report` over a large history: wall time and peak memory (it must not grow with the log).
 
-Run on demand: python benchmarks/report.py [RECORDS…]   (default 100000 1000000; the JSONL history of history.py)
+Run on demand: python benchmarks/report.py [RECORDS…] [jsonl] [sqlite] [postgresql]
+(default 100000 1000000 records, JSONL only: the histories of history.py). PostgreSQL
+runs in a throwaway cluster on loopback (Debian's server, fsync off as in the tests).
 """
 
 from __future__ import annotations
@@ -10,20 +12,31 @@ import sys
 
 import history
 from measure import load, relgate_command, run, tree
+from verify import STORES, _cluster
 
 
-def main(sizes: list[int]) -> None:
+def main(sizes: list[int], stores: list[str]) -> None:
     print(f"relgate from {tree()}; {load()}")
-    for count in sizes:
-        log = history.jsonl(count, signed=True)
-        done = run([*relgate_command(), "audit", "report", "--format", "json", "--log", str(log)], watch_memory=True)
-        if done.code != 0:
-            sys.exit(f"report failed ({done.code}): {done.stderr.decode()[:300]}")
-        runs = json.loads(done.stdout)["runs"]
-        print(f"  audit report over {count:>9,} records ({runs:,} runs reported): {done.wall_s:6.1f} s wall, "
-              f"{done.cpu_s:6.1f} s cpu, {count / done.wall_s:9,.0f} records/s, peak {done.peak_rss_mb:6.0f} MB "
-              f"resident; {load()}")
+    with _cluster("postgresql" in stores) as postgres:
+        for count in sizes:
+            for store in stores:
+                if store == "jsonl":
+                    where = ["--log", str(history.jsonl(count, signed=True))]
+                elif store == "sqlite":
+                    where = ["--store", f"sqlite:{history.sqlite(count, signed=True)}"]
+                else:
+                    history.postgres(postgres, count, signed=True)
+                    where = ["--store", postgres]
+                done = run([*relgate_command(), "audit", "report", "--format", "json", *where], watch_memory=True)
+                if done.code != 0:
+                    sys.exit(f"report failed ({done.code}): {done.stderr.decode()[:300]}")
+                runs = json.loads(done.stdout)["runs"]
+                print(f"  {store:10} audit report over {count:>9,} records ({runs:,} runs reported): "
+                      f"{done.wall_s:6.1f} s wall, {done.cpu_s:6.1f} s cpu, {count / done.wall_s:9,.0f} records/s, "
+                      f"peak {done.peak_rss_mb:6.0f} MB resident; {load()}")
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [100_000, 1_000_000])
+    arguments = sys.argv[1:]
+    main([int(a) for a in arguments if a.isdigit()] or [100_000, 1_000_000],
+         [a for a in arguments if a in STORES] or ["jsonl"])

@@ -65,6 +65,30 @@ def test_redraws_at_most_ten_times_a_second() -> None:
     assert screen.getvalue().count("\r") <= 2
 
 
+def test_a_second_stage_has_its_own_label_share_and_rate() -> None:
+    clock, screen = Clock(), Terminal()
+    with Progress("reading", total=1000, stream=screen, env={}, clock=clock) as progress:
+        clock.now += 2.0
+        progress.update(1000, 1000)
+        progress.stage("merging", 400)
+        clock.now += 1.0
+        progress.update(100, 100)
+        drawn = screen.getvalue().split("\r")[-1]  # the last drawing
+    assert drawn.startswith("merging") and "25%" in drawn and "100 records" in drawn and "100/s" in drawn
+    assert "ETA 0:03" in drawn
+
+
+def test_a_stage_within_the_first_second_draws_nothing() -> None:
+    clock, screen = Clock(), Terminal()
+    progress = Progress("reading", total=10, stream=screen, env={}, clock=clock)
+    clock.now += 0.5
+    progress.stage("merging", 10)
+    clock.now += 0.2
+    progress.update(5, 5)
+    progress.close()
+    assert screen.getvalue() == ""
+
+
 @pytest.mark.parametrize(("env", "quiet", "stream"), [
     ({}, False, io.StringIO()),  # not a terminal
     ({"NO_COLOR": "1"}, False, Terminal()),

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from relgate.audit.store import open_store
+from relgate.audit.store import open_store, parse_record
+from relgate.errors import AuditError
 from relgate.incidents import Incident
 from relgate.output.escape import json_text
 from relgate.report import build_report
@@ -83,12 +84,12 @@ def test_shuffled_history_gives_the_in_memory_report(tmp_path: Path, seed: int, 
     rng.shuffle(records)  # stored out of time order, as `--at` backdating leaves them
     log = write_log(tmp_path / "log.jsonl", records)
     expected = json.loads(json_text(build_report(records, incidents=INCIDENTS)))
-    got = streamed(log, incidents=INCIDENTS, workers=workers, chunk=37)
+    got = streamed(log, incidents=INCIDENTS, workers=workers, span=37 * 600)
     assert got == expected
     assert expected["blocked"] and expected["waivers"] and expected["overrides"]
     assert [b["at"] for b in got["blocked"]] == sorted(b["at"] for b in got["blocked"])
     since = START + 9 * HOUR
-    assert streamed(log, since_ns=since, service="checkout", incidents=INCIDENTS, workers=workers, chunk=50) == \
+    assert streamed(log, since_ns=since, service="checkout", incidents=INCIDENTS, workers=workers, span=50 * 600) == \
         json.loads(json_text(build_report(records, since_ns=since, service="checkout", incidents=INCIDENTS)))
 
 
@@ -98,13 +99,30 @@ def test_a_torn_line_is_an_error_at_its_place(tmp_path: Path) -> None:
     with log.open("a") as handle:
         handle.write('{"id": "torn"')
     with pytest.raises(Exception, match=r"log.jsonl:31: torn final record"):
-        streamed(log, workers=2, chunk=8)
+        streamed(log, workers=2, span=8 * 600)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_unreadable_line_is_named_as_the_generic_reader_names_it(tmp_path: Path, workers: int) -> None:
+    """The line number is known only where the ranges' lines are counted; the words are `parse_record`'s (an
+    unterminated string reads differently with and without its newline, so the line is parsed with it)."""
+    rng = random.Random(9)
+    lines = [json.dumps(record(rng, i, deployments=False)) + "\n" for i in range(60)]
+    lines[41] = '{"id": "cut short\n'
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(AuditError) as raised:
+        streamed(log, workers=workers, span=5 * 600)
+    with pytest.raises(AuditError) as generic:
+        parse_record(lines[41].encode(), f"{log}:42")
+    assert str(raised.value) == str(generic.value)
+    assert str(raised.value).startswith(f"{log}:42: unreadable record: not JSON")
 
 
 def test_tables_show_the_newest_rows_and_the_count(tmp_path: Path) -> None:
     rng = random.Random(6)
     records = [record(rng, i, deployments=False) for i in range(4 * SHOWN)]
-    report = stream_report(open_store(write_log(tmp_path / "log.jsonl", records)), workers=1, chunk=300)
+    report = stream_report(open_store(write_log(tmp_path / "log.jsonl", records)), workers=1, span=300 * 600)
     try:
         document = report.document()
     finally:
@@ -118,7 +136,9 @@ def test_tables_show_the_newest_rows_and_the_count(tmp_path: Path) -> None:
 def peak_bytes(path: Path) -> int:
     tracemalloc.start()
     try:
-        report = stream_report(open_store(path), workers=1, chunk=200)
+        # ranges of about 20 records: both logs (shuffled) make more sorted runs than one merge takes, so both
+        # reach the merge's bound (MAX_RUNS frames at once) and what grows with the log is what is left
+        report = stream_report(open_store(path), workers=1, span=20 * 600)
         report.write_json(lambda text: None)
         report.close()
         return tracemalloc.get_traced_memory()[1]
@@ -144,4 +164,26 @@ def test_a_log_in_time_order_is_one_run(tmp_path: Path) -> None:
                      key=lambda r: r["data"]["customData"]["decision_log"]["input"]["evaluated_at_ns"])
     log = write_log(tmp_path / "log.jsonl", records)
     expected = json.loads(json_text(build_report(records, incidents=INCIDENTS)))
-    assert streamed(log, incidents=INCIDENTS, workers=2, chunk=16) == expected
+    assert streamed(log, incidents=INCIDENTS, workers=2, span=16 * 600) == expected
+
+
+def test_a_deployment_seen_after_its_commit_was_allowed_is_gated(tmp_path: Path) -> None:
+    """The merge runs while a log in time order is read; a deployment first seen in a later part than its commit's
+    allowed gate still counts as gated (the gate is found again in the spooled facts)."""
+    rng = random.Random(10)
+    records = sorted((record(rng, i, deployments=False) for i in range(200)),
+                     key=lambda r: r["data"]["customData"]["decision_log"]["input"]["evaluated_at_ns"])
+    for r in records:  # only the last record sees a deployment; its commit is allowed early on
+        r["data"]["customData"]["decision_log"]["result"]["decision"] = "deny"
+    first, last = records[0], records[-1]
+    first["data"]["customData"]["decision_log"]["result"].update(decision="allow", service="checkout",
+                                                                  environment="production")
+    first["data"]["customData"]["value_stream"]["commit"] = "c" * 40
+    last["data"]["customData"]["decision_log"]["result"].update(service="checkout", environment="production")
+    last["data"]["customData"]["decision_log"]["input"]["deployments"] = {"recent": [
+        {"id": 7, "sha": "c" * 40, "state": "success", "created_at": format_ns(START + 80 * HOUR)}]}
+    log = write_log(tmp_path / "log.jsonl", records)
+    got = streamed(log, workers=2, span=20 * 600)
+    assert got["deployments"]["basis"] == "github deployments" and got["deployments"]["count"] == 1
+    assert got["deployments"]["ungated"] == []
+    assert got == json.loads(json_text(build_report(records)))

@@ -258,7 +258,8 @@ def audit_report(config_path: str | None, log_path: str | None, store_url: str |
         store = store_for(config_path, log_path, store_url)
         with progress_for("reading", store, quiet) as progress:
             report = stream_report(store, since_ns=since_ns(since), service=service, environment=environment,
-                                   incidents=incidents, progress=progress.update)
+                                   incidents=incidents, progress=progress.update,
+                                   merging=lambda total: progress.stage("merging", total))
         try:
             if fmt == "json":
                 report.write_json(sys.stdout.write)

@@ -96,16 +96,24 @@ def seen_deployments(observed: Iterable[tuple[str, str, Mapping[str, Any]]],
         block = context.get("deployments")
         recent = block.get("recent") if isinstance(block, dict) else None
         for entry in recent if isinstance(recent, list) else []:
-            created = _ns(entry.get("created_at")) if isinstance(entry, dict) else None
-            if created is None:
+            seen = seen_deployment(entry)
+            if seen is None:
                 continue
-            sha = str(entry.get("sha") or "")
+            ident, sha, created, state, succeeded, failed = seen
             gate = allowed.get((service, environment, sha))
-            deployment = Deployment(str(entry.get("id")), service, environment, sha, created,
-                                    str(entry.get("state") or "unknown"), _ns(entry.get("succeeded_at")),
-                                    _ns(entry.get("failed_at")), gate is not None and gate <= created)
-            latest[(service, environment, deployment.id)] = deployment
+            latest[(service, environment, ident)] = Deployment(ident, service, environment, sha, created, state,
+                                                               succeeded, failed, gate is not None and gate <= created)
     return sorted(latest.values(), key=lambda d: d.created_ns)
+
+
+def seen_deployment(entry: Any) -> tuple[str, str, int, str, int | None, int | None] | None:
+    """One entry of a context's `deployments.recent` as (id, sha, created, state, succeeded, failed); None
+    without a creation time."""
+    created = _ns(entry.get("created_at")) if isinstance(entry, dict) else None
+    if created is None:
+        return None
+    return (str(entry.get("id")), str(entry.get("sha") or ""), created, str(entry.get("state") or "unknown"),
+            _ns(entry.get("succeeded_at")), _ns(entry.get("failed_at")))
 
 
 def units(deployments: Sequence[Deployment],

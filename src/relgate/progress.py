@@ -81,6 +81,14 @@ class Progress:
         self.stream.flush()
         self.drawn = True
 
+    def stage(self, label: str, total: int | None = None) -> None:
+        """A new stage of the same command (the report's merge after its reading): its own label, total, count and
+        rate from now on; the bar stays where it was (shown, or waiting out the command's first second)."""
+        self.label = label
+        self.total = total if total and total > 0 else None
+        self.started = self.clock()
+        self.count = 0
+
     def close(self) -> None:
         """Erase the bar, if one was drawn, so what follows starts on a clean line."""
         if self.drawn:

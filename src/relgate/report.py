@@ -206,19 +206,26 @@ def build_report(
 
 
 def add_waiver_use(groups: dict[tuple[str, ...], dict[str, Any]], use: Mapping[str, Any]) -> None:
-    """Fold one waiver use into its waiver's table row: runs, first five commits, streams, first and last use."""
-    key = (use["waiver_id"], use["policy"], use["what"], use["approved_by"], use["reason"], use["expires"])
+    """Fold one waiver use (a row of the report's `waivers`) into its waiver's table row."""
+    fold_waiver_use(groups, (use["waiver_id"], use["policy"], use["what"], use["approved_by"], use["reason"],
+                             use["expires"]), use["at"], use["service"], use["environment"], use["commit"])
+
+
+def fold_waiver_use(groups: dict[tuple[str, ...], dict[str, Any]], key: tuple[str, ...], at: str, service: str,
+                    environment: str, commit: Any) -> None:
+    """Fold one use of the waiver `key` (id, policy, what, approved by, reason, expires) into its table row:
+    runs, first five commits, streams, first and last use."""
     group = groups.get(key)
     if group is None:
         group = groups[key] = {"waiver_id": key[0], "policy": key[1], "what": key[2], "approved_by": key[3],
                                "reason": key[4], "expires": key[5], "runs": 0, "commits": [],
-                               "more_commits": False, "streams": [], "first": use["at"], "last": use["at"]}
+                               "more_commits": False, "streams": [], "first": at, "last": at}
     group["runs"] += 1
-    group["last"] = use["at"]
-    stream = {"service": use["service"], "environment": use["environment"]}
+    group["last"] = at
+    stream = {"service": service, "environment": environment}
     if stream not in group["streams"]:
         group["streams"].append(stream)
-    commit = str(use["commit"] or "")
+    commit = str(commit or "")
     if commit and commit not in group["commits"]:
         if len(group["commits"]) < 5:
             group["commits"].append(commit)

@@ -18,7 +18,7 @@ import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from relgate.audit import tails
 from relgate.audit.chain import HASH, SEQ, STREAM
@@ -36,16 +36,18 @@ class JsonlStore(LinkingStore):
         self.path = path
         self.where = str(path)
 
-    def raw_rows(self) -> Iterator[RawRow]:
-        """Every line, unparsed: a record's text, a BLANK line, or a TORN final line (no newline)."""
+    def _open(self) -> BinaryIO:
         try:
-            handle = self.path.open("rb")
+            return self.path.open("rb")
         except FileNotFoundError:
             raise AuditError(f"{self.path}: no audit log here (a relative --log is read from the working "
                              f"directory, a relative audit.log from the config file's folder)") from None
         except OSError as exc:
             raise AuditError(f"{self.path}: cannot read the audit log: {reason(exc)}") from None
-        with handle:
+
+    def raw_rows(self) -> Iterator[RawRow]:
+        """Every line, unparsed: a record's text, a BLANK line, or a TORN final line (no newline)."""
+        with self._open() as handle:
             mark = 0
             try:
                 for number, raw in enumerate(handle, start=1):
@@ -59,6 +61,54 @@ class JsonlStore(LinkingStore):
                     yield number, "", raw, None, mark
             except OSError as exc:
                 raise AuditError(f"{self.path}: cannot read the audit log: {reason(exc)}") from None
+
+    def spans(self, size: int) -> Iterator[tuple[int, int]]:
+        """The log cut into byte ranges of about `size` bytes, each from a line's start to the next range's, so
+        workers can read them alone (`read_span`); lines appended after the first range is given are left out."""
+        with self._open() as handle:
+            try:
+                end = os.fstat(handle.fileno()).st_size
+                start = 0
+                while start < end:
+                    cut = start + size
+                    if cut >= end:
+                        yield start, end
+                        return
+                    handle.seek(cut - 1)  # a line starts at the first byte after a newline from here on
+                    skipped = 0
+                    while True:
+                        block = handle.read(1 << 16)
+                        found = block.find(b"\n")
+                        if found >= 0 or not block:
+                            break
+                        skipped += len(block)
+                    if found < 0:
+                        yield start, end
+                        return
+                    cut += skipped + found
+                    if cut >= end:
+                        yield start, end
+                        return
+                    yield start, cut
+                    start = cut
+            except OSError as exc:
+                raise AuditError(f"{self.path}: cannot read the audit log: {reason(exc)}") from None
+
+    def read_span(self, start: int, end: int) -> bytes:
+        """The bytes of a range `spans` gave; a last line without its newline is read on to its end (it may
+        have been appended meanwhile), so only a line still torn at the end of the file stays torn."""
+        with self._open() as handle:
+            try:
+                handle.seek(start)
+                data = handle.read(end - start)
+                while data and not data.endswith(b"\n"):
+                    more = handle.readline()
+                    if not more:
+                        break
+                    data += more
+            except OSError as exc:
+                raise AuditError(f"{self.path}: cannot read the audit log: {reason(exc)}") from None
+        return data
 
     def row_label(self) -> str:
         return f"{self.path}:"
