@@ -9,7 +9,9 @@ the damage in the middle of a chunk, at a chunk's edge and at the end.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,9 +19,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from relgate.audit.chain import SIG, sign
+from relgate.audit.jsonl import JsonlStore
 from relgate.audit.pool import examined_rows
 from relgate.audit.store import AuditStore, open_store
-from relgate.audit.verify import VerifyReport, verify, verify_store, walk
+from relgate.audit.verify import Stretch, VerifyReport, verify, verify_store, walk
 from relgate.errors import AuditError
 from tests.audit.helpers import body
 
@@ -29,13 +32,23 @@ COUNT = 14
 
 
 def parallel(store: AuditStore, key: Ed25519PrivateKey | None = KEY, chunk: int = 3,
-             anchors: dict[str, dict[int, str]] | None = None) -> VerifyReport:
+             anchors: dict[str, dict[int, str]] | None = None, tell_workers: bool = True) -> VerifyReport:
+    """Verified by the pool in parts of about `chunk` records (rows of a table; lines of a log, cut by bytes)."""
     public = key.public_key() if key else None
-    rows = examined_rows(store, public, workers=2, chunk=chunk)
+    rows = examined_rows(store, public, workers=2, chunk=chunk, span=_span(store, chunk),
+                         anchors=anchors if tell_workers else None)
     try:
         return walk(rows, public is not None, anchors)
     finally:
         rows.close()
+
+
+def _span(store: AuditStore, lines: int) -> int:
+    """Bytes that make parts of `lines` lines of a log of (nearly) equal lines."""
+    if not isinstance(store, JsonlStore):
+        return 1
+    text = store.path.read_bytes()
+    return max(1, lines * len(text) // max(1, text.count(b"\n")) - 1)
 
 
 def in_order(store: AuditStore, key: Ed25519PrivateKey | None = KEY,
@@ -143,9 +156,19 @@ def test_checkpoint_anchors_are_checked_as_in_order(tmp_path: Path) -> None:
     rewritten = {"s1/production": {3: "sha256:" + "1" * 64}}
     kept = {name: {1: ""} for name in heads} | {"s0/production": {good.streams[0].last_seq: heads["s0/production"]}}
     for anchors in (cut, rewritten):
-        assert parallel(store, anchors=anchors) == in_order(store, anchors=anchors)
+        for told in (True, False):  # workers that were not told of the checkpoints: the walk looks closer itself
+            assert parallel(store, anchors=anchors, tell_workers=told) == in_order(store, anchors=anchors)
         assert not parallel(store, anchors=anchors).ok
-    assert parallel(store, anchors=kept) == in_order(store, anchors=kept)
+    heads_kept = {s.name: {s.last_seq: s.head, 2: in_order_hash(store, s.name, 2)} for s in good.streams}
+    for anchors in (kept, heads_kept):
+        for told in (True, False):
+            assert parallel(store, anchors=anchors, tell_workers=told) == in_order(store, anchors=anchors)
+    assert parallel(store, anchors=heads_kept).ok
+
+
+def in_order_hash(store: AuditStore, stream: str, seq: int) -> str:
+    return next(str(e.record["relgatehash"]) for e in store.entries()
+                if e.record["relgatestream"] == stream and e.record["relgateseq"] == seq)
 
 
 def test_sql_stores_edited_rows_are_named_as_in_order(sql_store_url: str) -> None:
@@ -178,7 +201,40 @@ def test_progress_reaches_the_end_of_the_log(tmp_path: Path) -> None:
     log = jsonl_log(tmp_path, 7)
     seen: list[tuple[int, int]] = []
     store = open_store(f"jsonl:{log}")
-    rows = examined_rows(store, None, workers=2, chunk=2, progress=lambda done, mark: seen.append((done, mark)))
-    assert len(list(rows)) == 7
+    rows = examined_rows(store, None, workers=2, span=_span(store, 2),
+                         progress=lambda done, mark: seen.append((done, mark)))
+    assert sum(unit.records if isinstance(unit, Stretch) else 1 for unit in rows) == 7
+    assert len(seen) >= 3
     assert seen[-1] == (7, log.stat().st_size) and seen == sorted(seen)
     assert store.size_hint() == log.stat().st_size
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_log_read_through_a_pipe_verifies_as_the_file(tmp_path: Path) -> None:
+    log = jsonl_log(tmp_path)
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    writer = threading.Thread(target=lambda: pipe.write_bytes(log.read_bytes()))
+    writer.start()
+    try:
+        through_pipe = verify_store(open_store(f"jsonl:{pipe}"), KEY.public_key(), workers=2)
+    finally:
+        writer.join()
+    assert through_pipe == verify_store(open_store(f"jsonl:{log}"), KEY.public_key())
+    assert through_pipe.ok and through_pipe.count == COUNT
+
+
+def test_spawned_workers_open_the_log_themselves(tmp_path: Path) -> None:
+    """With another thread running, workers are spawned (not forked): they open the log again by name."""
+    log = jsonl_log(tmp_path)
+    edit_line(log, 9, DAMAGE["changed field"])
+    store = open_store(f"jsonl:{log}")
+    done = threading.Event()
+    other = threading.Thread(target=done.wait)
+    other.start()
+    try:
+        assert parallel(store) == in_order(store)
+    finally:
+        done.set()
+        other.join()
+    assert in_order(store).line == 9

@@ -10,11 +10,13 @@ previous hash, downgrades, checkpoints) is checked afterwards, in order, by
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from relgate.audit.canonical import CANON
 from relgate.audit.chain import HASH, KEYID, PREV, SEQ, SIG, STREAM, record_hash, signature_valid
+from relgate.audit.quickform import quick_digest
+from relgate.audit.sigcheck import signature_valid as quick_signature_valid
 from relgate.audit.store import Entry, RawRow, parse_record
 from relgate.errors import AuditError
 
@@ -72,22 +74,25 @@ def column_problem(record: Mapping[str, object], columns: Mapping[str, object] |
 
 
 def examine(position: int, record: dict[str, Any], columns: Mapping[str, object] | None,
-            public_key: Ed25519PublicKey | None, expected_key: str | None) -> Examined:
-    """Judge one parsed record on its own."""
+            public_key: Ed25519PublicKey | None, expected_key: str | None, digest: str = "",
+            valid: Callable[[str, str, Ed25519PublicKey], bool] = signature_valid) -> Examined:
+    """Judge one parsed record on its own; `digest`, when given, is its `record_hash` (see `quickform`), and
+    `valid` checks a signature as `chain.signature_valid` does (see `sigcheck`)."""
     record_id = str(record.get("id", ""))
     shape = shape_problem(record)
     if shape:
         return Examined(position, unreadable=shape, record_id=record_id)
-    try:
-        digest = record_hash(record)
-    except AuditError as exc:
-        return Examined(position, unreadable=str(exc), record_id=record_id)
+    if not digest:
+        try:
+            digest = record_hash(record)
+        except AuditError as exc:
+            return Examined(position, unreadable=str(exc), record_id=record_id)
     signature = ""
     if public_key is not None:
         found = record.get(SIG)
         if not isinstance(found, str):
             signature = "unsigned record, but a public key was given"
-        elif record.get(KEYID) != expected_key or not signature_valid(digest, found, public_key):
+        elif record.get(KEYID) != expected_key or not valid(digest, found, public_key):
             signature = "signature does not verify with the given public key"
     return Examined(
         position, record_id=record_id, stream=record[STREAM], seq=record[SEQ], prev=record[PREV], digest=digest,
@@ -107,19 +112,22 @@ def examine_entries(entries: Iterable[Entry], public_key: Ed25519PublicKey | Non
             yield examine(entry.position, entry.record, entry.columns, public_key, expected_key)
 
 
-def examine_rows(label: str, rows: list[RawRow], public_key: Ed25519PublicKey | None,
-                 expected_key: str | None) -> list[Examined]:
-    """Parse and examine a chunk of stored rows (what a worker process runs)."""
-    found: list[Examined] = []
+def examine_rows(label: str, rows: Iterable[RawRow], public_key: Ed25519PublicKey | None,
+                 expected_key: str | None) -> Iterator[Examined]:
+    """Parse and examine stored rows, in order (what a worker process runs), by the exact shortcuts of
+    `quickform` and `sigcheck`; `examine_entries` is the plain path they are tested against."""
     for position, defect, text, columns, _ in rows:
         if defect:
-            found.append(Examined(position, defect=defect))
+            yield Examined(position, defect=defect)
+            continue
+        fields = dict(zip(COLUMN_FIELDS, columns, strict=True)) if columns else None
+        quick = quick_digest(text)
+        if quick is not None:
+            yield examine(position, quick[0], fields, public_key, expected_key, quick[1], quick_signature_valid)
             continue
         try:
             record = parse_record(text, f"{label}{position}")
         except AuditError as exc:
-            found.append(Examined(position, error=str(exc)))
+            yield Examined(position, error=str(exc))
             continue
-        found.append(examine(position, record, dict(zip(COLUMN_FIELDS, columns, strict=True)) if columns else None,
-                             public_key, expected_key))
-    return found
+        yield examine(position, record, fields, public_key, expected_key, valid=quick_signature_valid)

@@ -24,7 +24,7 @@ from relgate.audit import tails
 from relgate.audit.chain import HASH, SEQ, STREAM
 from relgate.audit.store import BLANK, TORN, LinkingStore, RawRow, parse_record
 from relgate.errors import AuditError
-from relgate.portable import OPEN_FLAGS, datasync, lock_exclusive, pread
+from relgate.portable import OPEN_FLAGS, READ_FLAGS, datasync, lock_exclusive, pread
 
 
 def reason(exc: OSError) -> str:
@@ -40,8 +40,7 @@ class JsonlStore(LinkingStore):
         try:
             return self.path.open("rb")
         except FileNotFoundError:
-            raise AuditError(f"{self.path}: no audit log here (a relative --log is read from the working "
-                             f"directory, a relative audit.log from the config file's folder)") from None
+            raise self._missing() from None
         except OSError as exc:
             raise AuditError(f"{self.path}: cannot read the audit log: {reason(exc)}") from None
 
@@ -61,6 +60,10 @@ class JsonlStore(LinkingStore):
                     yield number, "", raw, None, mark
             except OSError as exc:
                 raise AuditError(f"{self.path}: cannot read the audit log: {reason(exc)}") from None
+
+    def _missing(self) -> AuditError:
+        return AuditError(f"{self.path}: no audit log here (a relative --log is read from the working "
+                          f"directory, a relative audit.log from the config file's folder)")
 
     def spans(self, size: int) -> Iterator[tuple[int, int]]:
         """The log cut into byte ranges of about `size` bytes, each from a line's start to the next range's, so
@@ -112,6 +115,45 @@ class JsonlStore(LinkingStore):
 
     def row_label(self) -> str:
         return f"{self.path}:"
+
+    def open_regular(self) -> tuple[int, os.stat_result] | None:
+        """The log open for positioned reads, and its status now; None when it is not a regular file.
+
+        Verification reads a regular log in parts, each in a worker (`parts_of`, `rows_between`),
+        up to the size it had here; anything else is read in order by `raw_rows`.
+        """
+        try:
+            if not stat.S_ISREG(os.stat(self.path).st_mode):  # a pipe (--log <(zcat …)) is read once, in order
+                return None
+            fd = os.open(self.path, READ_FLAGS)
+        except FileNotFoundError:
+            raise self._missing() from None
+        except OSError:  # raw_rows says why
+            return None
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            os.close(fd)
+            return None
+        return fd, status
+
+    def rows_between(self, fd: int, start: int, end: int, first: int) -> Iterator[RawRow]:
+        """The rows `raw_rows` gives for the lines in bytes [start, end) (line boundaries), numbered from `first`."""
+        try:
+            data = pread(fd, end - start, start)
+        except OSError as exc:
+            raise AuditError(f"{self.path}: cannot read the audit log: {reason(exc)}") from None
+        if len(data) != end - start:
+            raise AuditError(f"{self.path}: the audit log shrank while it was being read")
+        pieces = data.split(b"\n")
+        torn = pieces.pop()  # b"" when the part ends with a newline, as every part but a torn log's last does
+        mark = start
+        for number, piece in enumerate(pieces, start=first):
+            raw = piece + b"\n"
+            mark += len(raw)
+            yield (number, BLANK, b"", None, mark) if not raw.strip() else (number, "", raw, None, mark)
+        if torn:
+            yield first + len(pieces), TORN, b"", None, mark + len(torn)
+
 
     def size_hint(self) -> int | None:
         try:
@@ -222,6 +264,29 @@ class JsonlStore(LinkingStore):
                         return seq, digest
             tail = parts[0] if position > 0 else b""
         return 0, ""
+
+
+def parts_of(fd: int, size: int, span: int) -> Iterator[tuple[int, int]]:
+    """The first `size` bytes of a log in parts of about `span` bytes, each ending after a newline (or at size)."""
+    start = 0
+    while start < size:
+        end = _line_start(fd, min(start + max(span, 1), size), size)
+        yield start, end
+        start = end
+
+
+def _line_start(fd: int, at: int, size: int) -> int:
+    """The first position >= `at` (at > 0) where a line starts, or `size`."""
+    position = at - 1
+    while position < size:
+        block = pread(fd, min(1 << 16, size - position), position)
+        if not block:
+            break
+        found = block.find(b"\n")
+        if found >= 0:
+            return position + found + 1
+        position += len(block)
+    return size
 
 
 def _line_count(fd: int, size: int) -> int:
