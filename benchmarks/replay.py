@@ -75,7 +75,6 @@ def main(per_day: int, engine: str) -> None:
             replayed = report["replayed"]
             print(f"  {label}: {replayed:,} decisions in {done.wall_s:.2f} s wall ({replayed / done.wall_s:,.0f}/s "
                   f"with start-up; {replayed / report['seconds']:,.0f}/s replaying), {len(report['flips']):,} flips, "
-                  f"CPU {done.cpu_s:.1f} s of the process tree ({done.cpu_s / replayed * 1000:.2f} ms a decision), "
                   f"engine {engine}, peak {done.peak_rss_mb:.0f} MB; {load()}")
 
 

@@ -103,3 +103,37 @@ def test_text_report(quickstart: Path) -> None:
     assert "  change failure rate 0.0% (0 of 2 deployments)" in text
     assert "override: 2026-11-23T11:00:00Z by lee: hotfix INC-9" in text
     assert max(len(line) for line in text.splitlines()) <= 100
+
+
+HOSTILE = [
+    ("waived", ["x", 3, {"waiver_id": "W9", "findings": 5}]), ("waived", "x"), ("violations", "x"),
+    ("violations", [1, {"policy": "relgate.tests", "id": "tests.pass_rate", "msg": "m"}]), ("overrides", [None]),
+    ("overrides", {"actor": "lee"}), ("errors", "x"),
+]
+
+
+def test_a_record_of_odd_shapes_is_read_as_far_as_it_can_be(quickstart: Path, tmp_path: Path) -> None:
+    """Members of another shape are left out (the reader's rule for whole records), never a crash."""
+    from relgate.audit.chain import HASH, SEQ, link
+
+    gate(quickstart, "2026-11-23T10:00:00Z", COMMIT_A)
+    (line,) = (quickstart.parent / ".relgate" / "audit.jsonl").read_text().splitlines()
+    chained = json.loads(line)
+    plain = {k: v for k, v in chained.items() if not k.startswith("relgate") or k == "relgatetimens"}
+    log = tmp_path / "odd.jsonl"
+    seq, head, lines = 0, "", []
+    for index, (field, value) in enumerate(HOSTILE):
+        record = json.loads(json.dumps(plain))
+        record["id"] = f"odd-{index}"
+        record["data"]["customData"]["decision_log"]["result"][field] = value
+        linked = link(record, "checkout/production", seq, head, None)
+        seq, head = linked[SEQ], linked[HASH]
+        lines.append(json.dumps(linked))
+    log.write_text("\n".join(lines) + "\n")
+    assert invoke("audit", "verify", "--log", str(log)).exit_code == 0
+    result = invoke("audit", "report", "--log", str(log), "--format", "json")
+    assert result.exit_code == 0, result.output
+    done = json.loads(result.stdout)
+    assert done["streams"][0]["runs"] == len(HOSTILE)
+    waivers = [row for row in done["waivers"] if row["waiver_id"] == "W9"]
+    assert [(row["audit_id"], row["what"]) for row in waivers] == [("odd-0", "None")]

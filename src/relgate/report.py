@@ -36,20 +36,22 @@ class Gate:
 
 
 def gate_of(record: Mapping[str, Any]) -> Gate | None:
-    """Read one record; records of another shape are left out of the report."""
-    custom = record.get("data", {}).get("customData", {})
-    log, stream = custom.get("decision_log"), custom.get("value_stream", {})
-    if not isinstance(log, dict) or not isinstance(log.get("result"), dict):
+    """Read one record; records of another shape are left out of the report, and so are list members
+    of another shape (a hostile or hand-edited record ends as what can be read of it, never a crash)."""
+    custom = _mapping(_mapping(record.get("data")).get("customData"))
+    log, stream = _mapping(custom.get("decision_log")), _mapping(custom.get("value_stream"))
+    if not isinstance(log.get("result"), dict):
         return None
-    result, context = log["result"], log.get("input") or {}
+    result, context = log["result"], _mapping(log.get("input"))
     try:
         at_ns = int(context.get("evaluated_at_ns") or parse_ns(str(result.get("evaluated_at"))))
-    except ValueError:
+    except (ValueError, TypeError, OverflowError):
         return None
-    change = context.get("change") or {}
-    facts = context.get("change_facts") or {}
+    change, facts = _mapping(context.get("change")), _mapping(context.get("change_facts"))
     committed = change.get("committed_at_ns") or facts.get("committed_at_ns")
-    violations = [v for v in result.get("violations", []) if isinstance(v, dict)]
+    violations = _objects(result.get("violations"))
+    waived = _objects(result.get("waived"))
+    errors = result.get("errors")
     return Gate(
         at_ns=at_ns,
         service=str(result.get("service") or stream.get("service") or ""),
@@ -57,19 +59,31 @@ def gate_of(record: Mapping[str, Any]) -> Gate | None:
         decision=str(result.get("decision", "error")),
         commit=str(stream.get("commit") or change.get("commit") or ""),
         violations=tuple((str(v.get("policy")), str(v.get("id"))) for v in violations),
-        waivers=tuple(dict.fromkeys(str(w.get("waiver_id")) for w in result.get("waived", []))),
-        overrides=tuple(o for o in result.get("overrides", []) if isinstance(o, dict)),
+        waivers=tuple(dict.fromkeys(str(w.get("waiver_id")) for w in waived)),
+        overrides=_objects(result.get("overrides")),
         approval_wait_s=stream.get("approval_wait_seconds"),
         committed_at_ns=int(committed) if isinstance(committed, int) else None,
         audit_id=str(record.get("id") or result.get("audit_id") or ""),
         mode=str(result.get("mode") or "enforce"),
         reasons=tuple({"policy": str(v.get("policy")), "id": str(v.get("id")), "msg": str(v.get("msg"))}
                       for v in violations),
-        errors=tuple(str(e) for e in result.get("errors", [])),
-        waived=tuple(w for w in result.get("waived", []) if isinstance(w, dict)),
-        deployments={"deployments": context["deployments"]} if isinstance(context, dict)
-        and isinstance(context.get("deployments"), dict) else None,
+        errors=tuple(str(e) for e in errors) if isinstance(errors, list) else (),
+        waived=waived,
+        deployments={"deployments": context["deployments"]} if isinstance(context.get("deployments"), dict)
+        else None,
     )
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _objects(value: Any) -> tuple[Mapping[str, Any], ...]:
+    return tuple(v for v in value if isinstance(v, dict)) if isinstance(value, list) else ()
 
 
 def _where(gate: Gate) -> dict[str, Any]:
@@ -138,7 +152,7 @@ def blocked_row(gate: Gate) -> dict[str, Any]:
 
 def waiver_rows(gate: Gate) -> list[dict[str, Any]]:
     return [{**_where(gate), "waiver_id": str(w.get("waiver_id")), "policy": str(w.get("policy")),
-             "what": ", ".join(map(str, w.get("findings") or [])) or str(w.get("id")),
+             "what": ", ".join(map(str, _listed(w.get("findings")))) or str(w.get("id")),
              "approved_by": str(w.get("approved_by")), "reason": str(w.get("reason")),
              "expires": str(w.get("expires"))} for w in gate.waived]
 

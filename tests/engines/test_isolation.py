@@ -183,3 +183,16 @@ def test_a_crash_or_an_overrun_in_a_batch_is_the_answer_of_that_input_only() -> 
         "engine regorus did not finish within the 1s deadline (evaluation.timeout); it was stopped", None]
     assert [[o.deny for o in a.outcomes] for a in answers] == [[("n=3",)], [], [("n=4",)], [], [], [("n=7",)]]
     isolated.close()
+
+
+def test_a_worker_lost_while_idle_costs_a_batch_nothing() -> None:
+    isolated = make_engine("regorus")
+    assert isinstance(isolated, IsolatedEngine)
+    isolated.load(PolicySet((PolicyModule("m.rego", MIXED),)), {})
+    assert isolated._worker is not None
+    os.kill(isolated._worker.pid, signal.SIGKILL)
+    time.sleep(0.2)
+    answers = isolated.evaluate_many([{"n": 3}, {"n": 4}])
+    assert [a.error for a in answers] == [None, None]
+    assert [[o.deny for o in a.outcomes] for a in answers] == [[("n=3",)], [("n=4",)]]
+    isolated.close()

@@ -99,29 +99,37 @@ class IsolatedEngine(Engine):
         When the worker is lost, the input it was on gets the loss as its error, and the
         rest are evaluated one by one in a new worker (a crash is one input's answer).
         """
-        answers: list[Evaluation] = []
-        lost: str | None = None
+        if not input_docs:
+            return ()
         with self._lock:
             try:
-                try:
-                    worker = self._ready_worker()
-                except RelgateError as exc:  # the policies no longer load in a new worker: no input can be answered
-                    return tuple(Evaluation(error=str(exc)) for _ in input_docs)
-                worker.send({"op": "evaluate_many", "inputs": [dict(doc) for doc in input_docs]})
-                for _ in input_docs:
-                    try:
-                        outcomes = worker.receive(self.options.timeout_s)
-                    except RelgateError as exc:
-                        answers.append(Evaluation(error=str(exc)))
-                        continue
-                    answers.append(Evaluation(_outcomes(outcomes)))
-            except WorkerGone as gone:
-                self._worker = None
-                lost = f"engine {self.engine_name} {gone.reason}"
+                ready = self._ready_worker()
+                ready.send({"op": "evaluate_many", "inputs": [dict(doc) for doc in input_docs]})
+                worker: WorkerProcess | None = ready
+            except RelgateError as exc:  # the policies no longer load in a new worker: no input can be answered
+                return tuple(Evaluation(error=str(exc)) for _ in input_docs)
+            except WorkerGone:  # lost before it took the batch: no input was evaluated
+                self._worker = worker = None
+            answers, lost = self._collect(worker, len(input_docs)) if worker is not None else ([], None)
+        if worker is None:
+            return super().evaluate_many(input_docs)
         if lost is None:
             return tuple(answers)
         rest = input_docs[len(answers) + 1:]
         return (*answers, Evaluation(error=lost), *super().evaluate_many(rest))
+
+    def _collect(self, worker: WorkerProcess, count: int) -> tuple[list[Evaluation], str | None]:
+        """Up to `count` answers, and what happened when the worker was lost before the last (call under the lock)."""
+        answers: list[Evaluation] = []
+        for _ in range(count):
+            try:
+                answers.append(Evaluation(_outcomes(worker.receive(self.options.timeout_s))))
+            except RelgateError as exc:
+                answers.append(Evaluation(error=str(exc)))
+            except WorkerGone as gone:
+                self._worker = None
+                return answers, f"engine {self.engine_name} {gone.reason}"
+        return answers, None
 
     def _ready_worker(self, *, reload: bool = True) -> WorkerProcess:
         """The worker; a new one loads the current policies again unless told not to (call under the lock)."""
