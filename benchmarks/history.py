@@ -158,3 +158,14 @@ def postgres(url: str, count: int, signed: bool) -> None:
             for row in _rows(jsonl(count, signed)):
                 copy_in.write_row(row)
         connection.commit()
+
+
+def store_flags(store: str, count: int, url: str) -> list[str]:
+    """The relgate flags that name a signed history of `count` records in `store` (made once, then reused);
+    `url` is the PostgreSQL server's, used for store `postgresql`."""
+    if store == "jsonl":
+        return ["--log", str(jsonl(count, signed=True))]
+    if store == "sqlite":
+        return ["--store", f"sqlite:{sqlite(count, signed=True)}"]
+    postgres(url, count, signed=True)
+    return ["--store", url]

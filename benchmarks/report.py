@@ -20,13 +20,7 @@ def main(sizes: list[int], stores: list[str]) -> None:
     with _cluster("postgresql" in stores) as postgres:
         for count in sizes:
             for store in stores:
-                if store == "jsonl":
-                    where = ["--log", str(history.jsonl(count, signed=True))]
-                elif store == "sqlite":
-                    where = ["--store", f"sqlite:{history.sqlite(count, signed=True)}"]
-                else:
-                    history.postgres(postgres, count, signed=True)
-                    where = ["--store", postgres]
+                where = history.store_flags(store, count, postgres)
                 done = run([*relgate_command(), "audit", "report", "--format", "json", *where], watch_memory=True)
                 if done.code != 0:
                     sys.exit(f"report failed ({done.code}): {done.stderr.decode()[:300]}")

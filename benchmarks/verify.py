@@ -38,13 +38,7 @@ def main(sizes: list[int], stores: list[str]) -> None:
         public = history.public_pem(Path(scratch))
         for count in sizes:
             for store in stores:
-                if store == "jsonl":
-                    where = ["--log", str(history.jsonl(count, signed=True))]
-                elif store == "sqlite":
-                    where = ["--store", f"sqlite:{history.sqlite(count, signed=True)}"]
-                else:
-                    history.postgres(postgres, count, signed=True)
-                    where = ["--store", postgres]
+                where = history.store_flags(store, count, postgres)
                 done = run([*relgate_command(), "audit", "verify", "--key", str(public), *where],
                            watch_memory=True)
                 first = done.stdout.decode().splitlines()[:1]
