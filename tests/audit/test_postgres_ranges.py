@@ -163,3 +163,13 @@ def gone(url: str, name: str) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+def test_a_read_stopped_early_leaves_the_next_range_readable(empty: str) -> None:
+    positions = stored(empty, [json.dumps({"id": f"r{i}"}) for i in range(10)])
+    store = PostgresStore(with_option(empty, "application_name=relgate-stopped"))
+    rows = store.rows_in(positions[0], positions[-1])
+    assert next(rows)[0] == positions[0]
+    rows.close()  # as a worker does when a record is unreadable: the COPY is cut off with its connection
+    assert gone(empty, "relgate-stopped")
+    assert [p for p, _ in store.rows_in(positions[0], positions[-1])] == positions

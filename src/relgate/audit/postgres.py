@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
-from operator import itemgetter
 from typing import Any
 
 from relgate.audit.chain import HASH, SEQ
@@ -136,44 +135,59 @@ class PostgresStore(LinkingStore):
             connection.close()
 
     def rows_in(self, first: int, last: int) -> Iterator[tuple[int, bytes | str]]:
-        """(position, body) of the rows in [first, last], in order: one binary COPY on this process's reading
-        connection, each body as its UTF-8 bytes (the record's reader takes bytes: no str is made), sorted here,
-        as a sort on the server of a table without statistics spills the bodies to disk."""
+        """(position, body) of the rows in [first, last], in order, streamed by one binary COPY on this process's
+        reading connection; a body comes as its UTF-8 bytes (the record's reader takes bytes: no str is made)."""
         psycopg = _driver()
         query = (f"COPY (SELECT position, body FROM relgate_records WHERE position BETWEEN {int(first)} AND "
-                 f"{int(last)}) TO STDOUT (FORMAT BINARY)")
+                 f"{int(last)} ORDER BY position) TO STDOUT (FORMAT BINARY)")
+        connection, reused = self._reading()
+        given = False
         while True:
-            connection, reused = self._reading()
             utf8 = connection.info.encoding == "utf-8"  # else the loader decodes (or, for SQL_ASCII, gives bytes)
             try:
                 with connection.cursor() as cursor, cursor.copy(query) as copy:
                     copy.set_types(["int8", "bytea" if utf8 else "text"])  # a text value's binary form: its bytes
-                    rows: list[tuple[int, bytes | str]] = list(copy.rows())
+                    for position, body in copy.rows():
+                        given = True
+                        yield position, body if utf8 else str(body)
                 connection.rollback()  # ends the snapshot: the connection waits idle for the next range
-                break
+                return
             except psycopg.Error as exc:
-                lost = reused and connection.broken  # closed by the server while it waited: once more, on a new one
-                self._reader = None
-                connection.close()
+                lost = reused and not given and connection.broken  # closed by the server while it waited
+                self._forget(connection)
                 if not lost:
                     raise AuditError(f"{self.where}: cannot read records: {_first_line(exc)}") from None
-        rows.sort(key=itemgetter(0))
-        for position, body in rows:
-            yield position, body if utf8 else str(body)
+                connection, reused = self._reading()  # once more, on a new connection
+            except BaseException:  # the reader stopped early: the COPY ends with the connection (nothing to drain)
+                self._forget(connection)
+                raise
 
     def _reading(self) -> tuple[Any, bool]:
         """This process's connection for `rows_in` and whether it read before: opened at the first range and kept
         until the process exits or the store is dropped (a new connection per range cost the server more than
-        reading the range)."""
+        reading the range). Sorting is off on it, so the rows come by the position index, in order, even from a
+        table without statistics (where a sort of the bodies, spilled to disk, cost the server a third more)."""
         from multiprocessing.util import Finalize
 
         held = self._reader
         if held is not None and held[0] == os.getpid() and not held[1].closed:
             return held[1], True
+        psycopg = _driver()
         connection = self._connect(create=False)
+        try:
+            connection.execute("SET enable_sort TO off")
+            connection.commit()
+        except psycopg.Error as exc:
+            connection.close()
+            raise AuditError(f"{self.where}: cannot read records: {_first_line(exc)}") from None
         self._reader = (os.getpid(), connection)
         Finalize(self, connection.close, exitpriority=0)  # run at a pool worker's exit too, unlike atexit
         return connection, False
+
+    def _forget(self, connection: Any) -> None:
+        """Close the reading connection after an error or a read cut short (its state is not known)."""
+        self._reader = None
+        connection.close()
 
     def __getstate__(self) -> dict[str, Any]:
         """Without the reading connection: a worker process opens its own."""
