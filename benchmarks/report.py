@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 
 import history
 from measure import load, relgate_command, run, tree
@@ -20,14 +21,21 @@ from verify import STORES, _cluster
 
 def server_cpu(url: str) -> float:
     """CPU seconds the PostgreSQL cluster behind `url` has used so far: its postmaster, its live processes and the
-    ended backends it reaped (all readable under /proc when we are root or its user)."""
+    ended backends it reaped (all readable under /proc when we are root or its user). Autovacuum's work on the
+    freshly loaded table may fall in a measurement too."""
     if not url:
         return 0.0
     import psycopg
 
-    with psycopg.connect(url) as connection:
+    with psycopg.connect(url, autocommit=True) as connection:
         backend = int(connection.execute("SELECT pg_backend_pid()").fetchone()[0])  # type: ignore[index]
-    postmaster = int(_stat(backend)[1])
+        postmaster = int(_stat(backend)[1])
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and connection.execute(  # the history's loader ends first: its CPU
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "  # is not counted
+                "AND pid <> pg_backend_pid()").fetchone()[0]:  # type: ignore[index]
+            time.sleep(0.1)
+    time.sleep(0.5)  # and is reaped by the postmaster
     ticks = sum(int(field) for field in _stat(postmaster)[11:15])  # utime, stime, cutime, cstime
     for name in os.listdir("/proc"):
         if name.isdigit():
