@@ -138,7 +138,9 @@ def test_context_then_eval_gives_the_same_decision(quickstart: Path, tmp_path: P
 
 
 def test_the_installed_console_script_runs(quickstart: Path) -> None:
-    exe = shutil.which("relgate") or str(Path(sys.executable).parent / "relgate")
+    """The script installed beside the interpreter running the tests (not another `relgate` earlier on PATH)."""
+    beside = Path(sys.executable).parent / "relgate"
+    exe = str(beside) if beside.exists() else shutil.which("relgate") or "relgate"
     done = subprocess.run([exe, "check", "--config", str(quickstart), "--at", QUICKSTART_AT],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 1

@@ -238,3 +238,50 @@ def test_spawned_workers_open_the_log_themselves(tmp_path: Path) -> None:
         done.set()
         other.join()
     assert in_order(store).line == 9
+
+
+def test_workers_read_a_tables_rows_themselves(sql_store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No process reads the whole table: each worker reads its ranges of positions on its own connection."""
+    store = open_store(sql_store_url)
+    for _ in range(COUNT):
+        store.append(body(), "checkout/production", key=KEY)
+    expected = in_order(store)
+    monkeypatch.setattr(type(store), "raw_rows", lambda self: pytest.fail("the whole table was read"))
+    seen: list[tuple[int, int]] = []
+    rows = examined_rows(store, KEY.public_key(), workers=2, chunk=4,
+                         progress=lambda done, mark: seen.append((done, mark)))
+    try:
+        assert walk(rows, True) == expected and expected.ok
+    finally:
+        rows.close()
+    assert seen == sorted(seen) and len(seen) == 4 and seen[-1] == (COUNT, store.size_hint())
+
+
+def test_a_range_a_worker_cannot_read_is_read_again_here(sql_store_url: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    store = open_store(sql_store_url)
+    for _ in range(COUNT):
+        store.append(body(), "checkout/production", key=KEY)
+    _execute(sql_store_url, "UPDATE relgate_records SET hash = ? WHERE position = ?", "sha256:" + "0" * 64,
+             [entry.position for entry in store.entries()][8])
+    expected = in_order(store)
+    here, read = os.getpid(), type(store).raw_rows_in
+
+    def flaky(self: AuditStore, first: int, last: int) -> object:
+        if os.getpid() != here:
+            raise AuditError("a worker lost its connection")
+        return read(self, first, last)
+
+    monkeypatch.setattr(type(store), "raw_rows_in", flaky)
+    assert parallel(store) == expected and expected.line == 9
+
+
+def test_a_body_that_is_not_utf8_is_named_as_in_order(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:{tmp_path}/audit.db")
+    for _ in range(COUNT):
+        store.append(body(), "checkout/production", key=KEY)
+    _execute(f"sqlite:{tmp_path}/audit.db", "UPDATE relgate_records SET body = CAST(X'7B22FF223A317D' AS TEXT) "
+             "WHERE position = ?", 7)
+    for read in (in_order, parallel):
+        with pytest.raises(AuditError, match=r"audit\.db: row 7: unreadable record: not UTF-8$"):
+            read(store)

@@ -2,8 +2,9 @@
 
 Verification is CPU-bound (JSON parse, canonical form, SHA-256, Ed25519) and each
 record can be examined alone, so the log is cut into parts examined by one worker
-per core (`relgate.workers`). A worker reads its part of a JSONL log itself (this
-process only finds where parts start); database rows are read here and sent. For a
+per core (`relgate.workers`). A worker reads its part itself: a byte range of a JSONL
+log, or a range of row positions of a table on its own connection (this process only
+finds where parts start; a store that cannot be read in ranges is read here). For a
 part in which nothing fails on its own, a worker sends back one `Stretch` (a few
 numbers per stream) instead of a result per record; for any other part this process
 examines the records again itself, with their line numbers, and hands them on one by
@@ -14,13 +15,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from contextlib import closing
 from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
 
 from relgate.audit.chain import key_id
 from relgate.audit.examine import Examined, examine_rows
 from relgate.audit.jsonl import JsonlStore, parts_of
-from relgate.audit.store import AuditStore, RawRow
+from relgate.audit.store import AuditStore, RangedStore, RawRow
 from relgate.audit.verify import Stretch, stretch_of
 from relgate.errors import AuditError
 from relgate.portable import OPEN_FLAGS
@@ -42,6 +44,7 @@ class _Setup(NamedTuple):
     log: JsonlStore | None = None
     fd: int = -1
     identity: tuple[int, int] = (0, 0)
+    table: RangedStore | None = None
 
 
 _WORKER = _Setup("", None, None, {})
@@ -69,6 +72,9 @@ def examined_rows(store: AuditStore, public_key: Ed25519PublicKey | None, *, wor
             finally:
                 os.close(fd)
             return
+    if isinstance(store, RangedStore):
+        yield from _range_parts(store, public_key, (raw_key, expected, anchors), workers, chunk, progress)
+        return
     yield from _row_parts(store, public_key, (raw_key, expected, anchors), workers, chunk, progress)
 
 
@@ -96,6 +102,30 @@ def _log_parts(store: JsonlStore, fd: int, status: os.stat_result, public_key: E
                 progress(line, end)
     finally:
         work.close()  # stops the workers at once when the walk ends early
+
+
+def _range_parts(store: RangedStore, public_key: Ed25519PublicKey | None,
+                 keys: tuple[bytes | None, str | None, Anchors], workers: int | None, chunk: int,
+                 progress: Callable[[int, int], None] | None) -> Iterator[Examined | Stretch]:
+    label, expected = store.row_label(), keys[1]
+    work = ordered(([part] for part in store.ranges(chunk)), _examine_range, initializer=_start,
+                   initargs=(label, *keys, None, -1, (0, 0), store), workers=workers)
+    done = 0
+    try:
+        for batch, stretch in work:
+            first, last = batch[0]
+            again = partial(_again, label, store.raw_rows_in(first, last), public_key, expected)
+            if stretch is None:
+                items = list(again())
+                done += len(items)
+                yield from items
+            else:
+                done += stretch.records
+                yield stretch._replace(detail=again)
+            if progress is not None:
+                progress(done, last)
+    finally:
+        work.close()
 
 
 def _row_parts(store: AuditStore, public_key: Ed25519PublicKey | None,
@@ -130,14 +160,15 @@ def _again(label: str, rows: Iterable[RawRow], key: Ed25519PublicKey | None, exp
 
 
 def _start(label: str, raw_key: bytes | None, expected: str | None, anchors: Anchors,
-           log: JsonlStore | None = None, fd: int = -1, identity: tuple[int, int] = (0, 0)) -> None:
+           log: JsonlStore | None = None, fd: int = -1, identity: tuple[int, int] = (0, 0),
+           table: RangedStore | None = None) -> None:
     global _WORKER
     key = None
     if raw_key is not None:
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
         key = Ed25519PublicKey.from_public_bytes(raw_key)
-    _WORKER = _Setup(label, key, expected, anchors, log, fd, identity)
+    _WORKER = _Setup(label, key, expected, anchors, log, fd, identity, table)
 
 
 def _log_fd() -> int:
@@ -174,3 +205,16 @@ def _examine_part(part: list[tuple[int, int]]) -> Stretch | None:
 def _examine_rows(rows: list[RawRow]) -> Stretch | None:
     setup = _WORKER
     return stretch_of(examine_rows(setup.label, rows, setup.key, setup.expected), setup.anchors)
+
+
+def _examine_range(part: list[tuple[int, int]]) -> Stretch | None:
+    """A range of a table's rows, read on this worker's own connection; a range it cannot read is read again by the
+    main process, which then meets the same error where the in-order reading would."""
+    setup = _WORKER
+    assert setup.table is not None
+    [(first, last)] = part
+    try:
+        with closing(setup.table.raw_rows_in(first, last)) as rows:
+            return stretch_of(examine_rows(setup.label, rows, setup.key, setup.expected), setup.anchors)
+    except AuditError:
+        return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,8 @@ CREATE TABLE IF NOT EXISTS relgate_records (
 # The head as the columns say, and as its body says: an append refuses to chain onto a row edited in one place only.
 HEAD = ("SELECT seq, hash, json_extract(body, '$.relgateseq'), json_extract(body, '$.relgatehash') "
         "FROM relgate_records WHERE stream = ? ORDER BY seq DESC LIMIT 1")
+
+ROWS = "SELECT position, stream, seq, id, hash, CAST(body AS BLOB) FROM relgate_records"
 
 
 class SqliteStore(LinkingStore):
@@ -89,11 +91,17 @@ class SqliteStore(LinkingStore):
         return record
 
     def raw_rows(self) -> Iterator[RawRow]:
+        """Bodies come as their bytes: the record's reader checks UTF-8 itself and names the row that is not."""
+        return self._raw(f"{ROWS} ORDER BY position")
+
+    def raw_rows_in(self, first: int, last: int) -> Generator[RawRow, None, None]:
+        """`raw_rows` of the rows in [first, last], on a read-only connection of its own."""
+        return self._raw(f"{ROWS} WHERE position BETWEEN ? AND ? ORDER BY position", (first, last))
+
+    def _raw(self, query: str, bounds: tuple[int, ...] = ()) -> Generator[RawRow, None, None]:
         connection = self._read()
         try:
-            rows = connection.execute("SELECT position, stream, seq, id, hash, body FROM relgate_records "
-                                      "ORDER BY position")
-            for position, stream, seq, record_id, digest, body in rows:
+            for position, stream, seq, record_id, digest, body in connection.execute(query, bounds):
                 yield position, "", body, (stream, seq, record_id, digest), position
         except sqlite3.Error as exc:
             raise AuditError(f"{self.where}: cannot read records: {exc}") from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -90,13 +90,15 @@ class AuditStore(Protocol):
 @runtime_checkable
 class RangedStore(Protocol):
     """A table store whose rows a worker process reads itself, by a range of positions on its own connection
-    (`relgate audit report`: the rows are not read and handed over by one process)."""
+    (`relgate audit report` and `verify`: the rows are not read and handed over by one process)."""
 
     where: str
 
     def ranges(self, size: int) -> Iterator[tuple[int, int]]: ...
 
     def rows_in(self, first: int, last: int) -> Iterator[tuple[int, bytes | str]]: ...
+
+    def raw_rows_in(self, first: int, last: int) -> Generator[RawRow, None, None]: ...
 
     def row_label(self) -> str: ...
 
