@@ -118,6 +118,22 @@ def test_a_body_not_in_utf8_is_the_servers_error_as_before(ascii_database: str) 
     assert "cannot read records: invalid byte sequence" in result.output
 
 
+def test_a_sql_ascii_database_gives_bodies_as_their_bytes(ascii_database: str) -> None:
+    """In the database's own client encoding (SQL_ASCII) the driver gives bytes, read as UTF-8 like any body; one
+    that is not UTF-8 is named by its row (it used to become the text "b'...'", unreadable as JSON)."""
+    open_store(ascii_database)._connect().close()  # type: ignore[attr-defined]
+    with psycopg.connect(ascii_database, autocommit=True) as connection:
+        connection.execute("INSERT INTO relgate_records (stream, seq, id, hash, body) VALUES ('s', 1, 'a', '', %s), "
+                           "('s', 2, 'b', '', convert_from(%s, 'SQL_ASCII'))", ('{"id": "a"}', b'{"id": "\xff"}'))
+    store = PostgresStore(ascii_database)
+    assert list(store.rows_in(1, 2)) == [(1, b'{"id": "a"}'), (2, b'{"id": "\xff"}')]
+    assert [row[2] for row in store.raw_rows_in(1, 2)] == [row[2] for row in store.raw_rows()] == [
+        b'{"id": "a"}', b'{"id": "\xff"}']
+    result = CliRunner().invoke(main, ["audit", "report", "--format", "json", "--store", ascii_database])
+    assert result.exit_code == 2
+    assert "row 2: unreadable record: not UTF-8" in result.output
+
+
 def readers(url: str, name: str) -> int:
     with psycopg.connect(url, autocommit=True) as connection:
         return int(connection.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",

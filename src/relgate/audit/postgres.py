@@ -43,7 +43,7 @@ class PostgresStore(LinkingStore):
     def __init__(self, url: str) -> None:
         self.url = url
         self.where = _redact(url)
-        self._reader: tuple[int, Any] | None = None  # (process id, connection) for `rows_in`
+        self._reader: tuple[int, Any] | None = None  # (process id, connection) for `_copied`
 
     def _connect(self, create: bool = True) -> Any:
         """A connection; writers create or migrate the tables, readers require them to exist."""
@@ -115,21 +115,7 @@ class PostgresStore(LinkingStore):
                 cursor.itersize = 5000
                 cursor.execute("SELECT position, stream, seq, id, hash, body FROM relgate_records ORDER BY position")
                 for position, stream, seq, record_id, digest, text in cursor:
-                    yield int(position), "", str(text), (stream, seq, record_id, digest), int(position)
-        except psycopg.Error as exc:
-            raise AuditError(f"{self.where}: cannot read records: {_first_line(exc)}") from None
-        finally:
-            connection.close()
-
-    def raw_rows_in(self, first: int, last: int) -> Generator[RawRow, None, None]:
-        """`raw_rows` of the rows in [first, last], on a connection of its own, in one round trip."""
-        psycopg = _driver()
-        connection = self._connect(create=False)
-        try:
-            for position, stream, seq, record_id, digest, text in connection.execute(
-                    "SELECT position, stream, seq, id, hash, body FROM relgate_records WHERE position "
-                    "BETWEEN %s AND %s ORDER BY position", (first, last)):
-                yield int(position), "", str(text), (stream, seq, record_id, digest), int(position)
+                    yield int(position), "", text, (stream, seq, record_id, digest), int(position)
         except psycopg.Error as exc:
             raise AuditError(f"{self.where}: cannot read records: {_first_line(exc)}") from None
         finally:
@@ -149,10 +135,21 @@ class PostgresStore(LinkingStore):
             connection.close()
 
     def rows_in(self, first: int, last: int) -> Iterator[tuple[int, bytes | str]]:
-        """(position, body) of the rows in [first, last], in order, streamed by one binary COPY on this process's
-        reading connection; a body comes as its UTF-8 bytes (the record's reader takes bytes: no str is made)."""
+        """(position, body) of the rows in [first, last], in order (see `_copied`)."""
+        return self._copied("position, body", ["int8"], first, last)
+
+    def raw_rows_in(self, first: int, last: int) -> Generator[RawRow, None, None]:
+        """`raw_rows` of the rows in [first, last], in order (see `_copied`)."""
+        for position, stream, seq, record_id, digest, body in self._copied(
+                "position, stream, seq, id, hash, body", ["int8", "text", "int8", "text", "text"], first, last):
+            yield position, "", body, (stream, seq, record_id, digest), position
+
+    def _copied(self, columns: str, types: list[str], first: int, last: int) -> Generator[tuple[Any, ...], None, None]:
+        """The rows in [first, last], in order, streamed by one binary COPY on this process's reading connection;
+        the last column, the body, comes as its UTF-8 bytes (the record's readers take bytes: no str is made), or
+        in another client encoding as the driver gives it."""
         psycopg = _driver()
-        query = (f"COPY (SELECT position, body FROM relgate_records WHERE position BETWEEN {int(first)} AND "
+        query = (f"COPY (SELECT {columns} FROM relgate_records WHERE position BETWEEN {int(first)} AND "
                  f"{int(last)} ORDER BY position) TO STDOUT (FORMAT BINARY)")
         connection, reused = self._reading()
         given = False
@@ -160,10 +157,10 @@ class PostgresStore(LinkingStore):
             utf8 = connection.info.encoding == "utf-8"  # else the loader decodes (or, for SQL_ASCII, gives bytes)
             try:
                 with connection.cursor() as cursor, cursor.copy(query) as copy:
-                    copy.set_types(["int8", "bytea" if utf8 else "text"])  # a text value's binary form: its bytes
-                    for position, body in copy.rows():
+                    copy.set_types([*types, "bytea" if utf8 else "text"])  # a text value's binary form: its bytes
+                    for row in copy.rows():
                         given = True
-                        yield position, body if utf8 else str(body)
+                        yield row
                 connection.rollback()  # ends the snapshot: the connection waits idle for the next range
                 return
             except psycopg.Error as exc:
@@ -177,7 +174,7 @@ class PostgresStore(LinkingStore):
                 raise
 
     def _reading(self) -> tuple[Any, bool]:
-        """This process's connection for `rows_in` and whether it read before: opened at the first range and kept
+        """This process's connection for `_copied` and whether it read before: opened at the first range and kept
         until the process exits or the store is dropped (a new connection per range cost the server more than
         reading the range). Sorting is off on it, so the rows come by the position index, in order, even from a
         table without statistics (where a sort of the bodies, spilled to disk, cost the server a third more)."""
