@@ -21,7 +21,19 @@ from relgate.errors import AuditError
 from relgate.redact import looks_like_key_material
 
 if TYPE_CHECKING:  # cryptography loads only when a key is used: an unsigned gate run never imports it
+    from typing import Protocol
+
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+    class PublicKey(Protocol):
+        def public_bytes_raw(self) -> bytes: ...
+
+    class Signer(Protocol):
+        """What chaining needs of a private key: cryptography's Ed25519PrivateKey, or `sodium.SodiumSigningKey`."""
+
+        def sign(self, data: bytes) -> bytes: ...
+
+        def public_key(self) -> PublicKey: ...
 
 __all__ = ["CANON", "canon_version", "canonical", "digest_of", "follow", "link", "record_hash"]
 
@@ -48,11 +60,11 @@ def record_hash(record: Mapping[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical(body, canon_version(record))).hexdigest()
 
 
-def key_id(public: Ed25519PublicKey) -> str:
+def key_id(public: PublicKey) -> str:
     return hashlib.sha256(public.public_bytes_raw()).hexdigest()[:16]
 
 
-def sign(digest: str, key: Ed25519PrivateKey) -> str:
+def sign(digest: str, key: Signer) -> str:
     import base64
 
     return base64.b64encode(key.sign(digest.encode())).decode()
@@ -112,10 +124,27 @@ def _plain_ed25519_seed(pem: bytes) -> bytes | None:
     return der[len(_ED25519_PKCS8):]
 
 
+def load_signer(value: str, what: str = "signing key") -> Signer:
+    """`load_signing_key` for a gate run's own record: a plain Ed25519 key signs by libsodium where it can (the same
+    signatures, without loading cryptography; see `sodium`)."""
+    pem = _pem(value, what)
+    seed = _plain_ed25519_seed(pem)
+    if seed is not None:
+        from relgate.audit.sodium import signing_key
+
+        key = signing_key(seed)
+        if key is not None:
+            return key
+    return _private_key(pem, what)
+
+
 def load_signing_key(value: str, what: str = "signing key") -> Ed25519PrivateKey:
+    return _private_key(_pem(value, what), what)
+
+
+def _private_key(pem: bytes, what: str) -> Ed25519PrivateKey:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    pem = _pem(value, what)
     seed = _plain_ed25519_seed(pem)
     if seed is not None:
         return Ed25519PrivateKey.from_private_bytes(seed)
@@ -149,7 +178,7 @@ def load_public_key(value: str, what: str = "public key") -> Ed25519PublicKey:
 
 
 def link(
-    body: Mapping[str, Any], stream: str, last_seq: int, last_hash: str, key: Ed25519PrivateKey | None
+    body: Mapping[str, Any], stream: str, last_seq: int, last_hash: str, key: Signer | None
 ) -> dict[str, Any]:
     """The record that follows (`last_seq`, `last_hash`) in `stream`: chained, hashed and maybe signed.
 

@@ -19,7 +19,7 @@ from relgate.config import DEFAULT_AUDIT_LOG, Config
 from relgate.errors import AuditError
 
 if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from relgate.audit.chain import Signer
 
 BLANK, TORN = "blank", "torn"
 # One stored row before parsing: (position, defect, text, columns, mark). `columns` are the SQL chain
@@ -69,7 +69,7 @@ class AuditStore(Protocol):
     where: str
 
     def append(
-        self, body: Mapping[str, Any], stream: str, key: Ed25519PrivateKey | None = None
+        self, body: Mapping[str, Any], stream: str, key: Signer | None = None
     ) -> dict[str, Any]: ...
 
     def adopt(self, record: Mapping[str, Any]) -> dict[str, Any]: ...
@@ -120,7 +120,7 @@ class LinkingStore(ABC):
 
     where: str
 
-    def append(self, body: Mapping[str, Any], stream: str, key: Ed25519PrivateKey | None = None) -> dict[str, Any]:
+    def append(self, body: Mapping[str, Any], stream: str, key: Signer | None = None) -> dict[str, Any]:
         """Chain, sign and store one new record."""
         return self._write(stream, lambda seq, prev: link(body, stream, seq, prev, key))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from relgate.audit.chain import load_signing_key
+from relgate.audit.chain import load_signer
 from relgate.audit.record import RecordMeta, build_record
 from relgate.audit.store import AuditStore
 from relgate.config import Config
@@ -29,7 +29,7 @@ def append_decision(
 ) -> dict[str, Any]:
     """Append the decision's record and return it (with its id, sequence and hash)."""
     key_source = env.get(SIGNING_KEY_ENV) or config.signing_key
-    key = load_signing_key(key_source, SIGNING_KEY_ENV if env.get(SIGNING_KEY_ENV) else "audit.signing_key") \
+    key = load_signer(key_source, SIGNING_KEY_ENV if env.get(SIGNING_KEY_ENV) else "audit.signing_key") \
         if key_source else None
     found = context.get("change")
     change: Mapping[str, Any] = found if isinstance(found, dict) else {}
