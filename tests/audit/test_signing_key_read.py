@@ -121,3 +121,20 @@ def test_a_key_openssl_cannot_set_up_is_a_clean_error() -> None:
     mutated = PEM[:43] + b"v" + PEM[44:]
     with pytest.raises(AuditError, match="not an unencrypted PEM private key"):
         load_signing_key(mutated.decode("latin-1"))
+
+
+@given(st.one_of(st.binary(max_size=60), st.text(alphabet="AB+/=z9-_ \n", max_size=60).map(str.encode),
+                 st.binary(max_size=45).map(base64.b64encode)))
+def test_the_strict_base64_reader_is_the_standard_librarys(data: bytes) -> None:
+    """The key reader decodes without loading the base64 module: the same bytes, and the same refusals."""
+    from relgate.audit.chain import _strict_base64
+
+    try:
+        expected: bytes | None = base64.b64decode(data, validate=True)
+    except ValueError:
+        expected = None
+    try:
+        found: bytes | None = _strict_base64(data)
+    except ValueError:
+        found = None
+    assert found == expected

@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,9 +67,9 @@ def key_id(public: PublicKey) -> str:
 
 
 def sign(digest: str, key: Signer) -> str:
-    import base64
+    import binascii  # base64's own encoder, without loading the base64 module (and struct) into a gate run
 
-    return base64.b64encode(key.sign(digest.encode())).decode()
+    return binascii.b2a_base64(key.sign(digest.encode()), newline=False).decode()
 
 
 def signature_valid(digest: str, signature: str, public: Ed25519PublicKey) -> bool:
@@ -106,7 +108,6 @@ def _plain_ed25519_seed(pem: bytes) -> bytes | None:
     Read here because cryptography's PEM loader imports every cipher and key type with it (~20 ms of a
     signed gate run); anything else goes to that loader, which decides as before.
     """
-    import base64
     import binascii
 
     text = pem.strip()
@@ -116,12 +117,24 @@ def _plain_ed25519_seed(pem: bytes) -> bytes | None:
     if b"-" in body:
         return None
     try:
-        der = base64.b64decode(b"".join(body.split()), validate=True)
+        der = _strict_base64(b"".join(body.split()))
     except (binascii.Error, ValueError):
         return None
     if len(der) != len(_ED25519_PKCS8) + 32 or not der.startswith(_ED25519_PKCS8):
         return None
     return der[len(_ED25519_PKCS8):]
+
+
+def _strict_base64(data: bytes) -> bytes:
+    """`base64.b64decode(data, validate=True)` as this Python's standard library does it (3.11 made it stricter),
+    without loading the base64 module."""
+    import binascii
+
+    if sys.version_info >= (3, 11):
+        return binascii.a2b_base64(data, strict_mode=True)
+    if not re.fullmatch(rb"[A-Za-z0-9+/]*={0,2}", data):
+        raise binascii.Error("Non-base64 digit found")
+    return binascii.a2b_base64(data)
 
 
 def load_signer(value: str, what: str = "signing key") -> Signer:
