@@ -81,40 +81,36 @@ def examined_rows(store: AuditStore, public_key: Ed25519PublicKey | None, *, wor
 def _log_parts(store: JsonlStore, fd: int, status: os.stat_result, public_key: Ed25519PublicKey | None,
                keys: tuple[bytes | None, str | None, Anchors], workers: int | None, span: int,
                progress: Callable[[int, int], None] | None) -> Iterator[Examined | Stretch]:
-    label, expected = store.row_label(), keys[1]
+    label = store.row_label()
     identity = (status.st_dev, status.st_ino)
     parts = ([part] for part in parts_of(fd, status.st_size, span))
     work = ordered(parts, _examine_part, initializer=_start,
                    initargs=(label, *keys, store, fd, identity), workers=workers)
-    line = 0  # lines before the part
-    try:
-        for batch, stretch in work:
-            start, end = batch[0]
-            again = partial(_again, label, store.rows_between(fd, start, end, line + 1), public_key, expected)
-            if stretch is None:
-                items = list(again())
-                line += len(items)
-                yield from items
-            else:
-                line += stretch.records
-                yield stretch._replace(detail=again)
-            if progress is not None:
-                progress(line, end)
-    finally:
-        work.close()  # stops the workers at once when the walk ends early
+    return _handed_on(work, lambda part, lines: store.rows_between(fd, *part, lines + 1), label, public_key, keys[1],
+                      progress)
 
 
 def _range_parts(store: RangedStore, public_key: Ed25519PublicKey | None,
                  keys: tuple[bytes | None, str | None, Anchors], workers: int | None, chunk: int,
                  progress: Callable[[int, int], None] | None) -> Iterator[Examined | Stretch]:
-    label, expected = store.row_label(), keys[1]
+    label = store.row_label()
     work = ordered(([part] for part in store.ranges(chunk)), _examine_range, initializer=_start,
                    initargs=(label, *keys, None, -1, (0, 0), store), workers=workers)
+    return _handed_on(work, lambda part, _: store.raw_rows_in(*part), label, public_key, keys[1], progress)
+
+
+def _handed_on(work: Generator[tuple[list[tuple[int, int]], Stretch | None], None, None],
+               rows_of: Callable[[tuple[int, int], int], Iterable[RawRow]], label: str,
+               public_key: Ed25519PublicKey | None, expected: str | None,
+               progress: Callable[[int, int], None] | None) -> Iterator[Examined | Stretch]:
+    """The workers' answers for parts (start, end) that they read themselves, in order: a Stretch with the way to
+    examine its records here should the walk need them, a part that failed examined here record by record.
+    `rows_of(part, records before it)` reads a part again; `progress(records, end)` follows each part."""
     done = 0
     try:
         for batch, stretch in work:
-            first, last = batch[0]
-            again = partial(_again, label, store.raw_rows_in(first, last), public_key, expected)
+            part = batch[0]
+            again = partial(_again, label, rows_of(part, done), public_key, expected)
             if stretch is None:
                 items = list(again())
                 done += len(items)
@@ -123,9 +119,9 @@ def _range_parts(store: RangedStore, public_key: Ed25519PublicKey | None,
                 done += stretch.records
                 yield stretch._replace(detail=again)
             if progress is not None:
-                progress(done, last)
+                progress(done, part[1])
     finally:
-        work.close()
+        work.close()  # stops the workers at once when the walk ends early
 
 
 def _row_parts(store: AuditStore, public_key: Ed25519PublicKey | None,
