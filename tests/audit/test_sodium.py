@@ -82,3 +82,15 @@ def test_a_key_of_another_shape_is_read_by_cryptography_as_before(tmp_path: Path
     for load in (load_signer, load_signing_key):
         with pytest.raises(AuditError, match=r"^signing key: not an unencrypted PEM private key$"):
             load(openssh)
+
+
+def test_a_libsodium_module_that_cannot_sign_leaves_signing_to_cryptography(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    private, _ = pem_pair(Ed25519PrivateKey.generate(), tmp_path)
+    ffi, lib = sodium._library()
+
+    class WithoutSign:
+        crypto_sign_seed_keypair = lib.crypto_sign_seed_keypair
+
+    monkeypatch.setattr(sodium, "_library", lambda: (ffi, WithoutSign()))
+    assert isinstance(load_signer(private), Ed25519PrivateKey)

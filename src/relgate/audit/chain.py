@@ -148,17 +148,18 @@ def load_signer(value: str, what: str = "signing key") -> Signer:
         key = signing_key(seed)
         if key is not None:
             return key
-    return _private_key(pem, what)
+    return _private_key(pem, seed, what)
 
 
 def load_signing_key(value: str, what: str = "signing key") -> Ed25519PrivateKey:
-    return _private_key(_pem(value, what), what)
+    pem = _pem(value, what)
+    return _private_key(pem, _plain_ed25519_seed(pem), what)
 
 
-def _private_key(pem: bytes, what: str) -> Ed25519PrivateKey:
+def _private_key(pem: bytes, seed: bytes | None, what: str) -> Ed25519PrivateKey:
+    """cryptography's key of `pem`, whose plain Ed25519 seed (`_plain_ed25519_seed`) the caller has read."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    seed = _plain_ed25519_seed(pem)
     if seed is not None:
         return Ed25519PrivateKey.from_private_bytes(seed)
     from cryptography.exceptions import InternalError, UnsupportedAlgorithm
