@@ -10,6 +10,7 @@ message as the in-order verifier (which never does).
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import random
@@ -18,11 +19,13 @@ import struct
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from relgate.audit import quickform
 from relgate.audit.chain import key_id, record_hash
 from relgate.audit.examine import Examined, examine, examine_rows
 from relgate.audit.quickform import quick_digest
@@ -129,6 +132,32 @@ def test_floats_spelt_alike_wherever_the_shortcut_answers() -> None:
                 numbers.append(number)
         agrees(json.dumps({"relgatecanon": 2, "f": numbers}))
         agrees(json.dumps({"relgatecanon": 2, "f": [rng.uniform(-1e-3, 1e-3) for _ in range(50)]}))
+
+
+def test_an_orjson_spelling_exponents_otherwise_is_left_unused(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """orjson before 3.11.7 wrote 1e+16 as `1e16`, which the shortcut's check for exponents did not see: a genuine
+    record holding such a number hashed differently and was reported as changed. Such a writer is now refused at
+    import (tried by hand with orjson 3.11.6 in a separate environment: the same false report, then none)."""
+    real = orjson.dumps
+
+    def unsigned_exponents(value: Any, default: Any = None, option: int | None = None) -> bytes:
+        return real(value, default, option).replace(b"e+", b"e")
+
+    assert quickform.writes_as_expected(real)
+    assert not quickform.writes_as_expected(unsigned_exponents)
+    store = open_store(f"jsonl:{tmp_path}/audit.jsonl")
+    store.append({**body(), "data": {"big": 1e16, "bigger": 2.5e300}}, "checkout/production", key=KEY)
+    monkeypatch.setattr(orjson, "dumps", unsigned_exponents)
+    try:
+        importlib.reload(quickform)
+        report = verify_store(store, KEY.public_key(), workers=1)
+        assert report.ok, report
+        assert quick_digest(json.dumps({"relgatecanon": 2, "n": 1.5})) is None
+    finally:
+        monkeypatch.undo()
+        importlib.reload(quickform)
+    assert quick_digest(json.dumps({"relgatecanon": 2, "n": 1.5})) is not None
 
 
 def real_lines(tmp_path: Path, count: int = 4) -> list[bytes]:

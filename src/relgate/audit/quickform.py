@@ -20,6 +20,12 @@ So the shortcut answers only when the fields left out of the hash (`relgatehash`
 `relgatesig`) are strings or absent, and the canonical form it wrote holds no number in
 exponent form (every float from 1e16 up, so every integer orjson read as a float) and
 none below 1e-4.
+
+That spelling is orjson's since 3.11.7; before it, orjson wrote a positive exponent with
+no sign (`1e16`), which the check above would not see, and a genuine record holding such
+a number was reported as changed. pyproject.toml asks for 3.11.7 or later, and because an
+environment can hold another version anyway, the shortcut is used only when the orjson
+found writes the probe numbers below as this module expects.
 """
 
 from __future__ import annotations
@@ -32,6 +38,24 @@ from typing import Any
 from relgate.audit.canonical import CANON, CURRENT
 from relgate.audit.chain import UNHASHED
 
+# A number in exponent form or below 1e-4, as orjson writes one: a value after ':' ',' or '[' and before ',' ']'
+# or '}'. A string holding such text only sends its record to the standard path.
+_ODD_NUMBER = re.compile(rb"[:,\[]-?(?:0\.0000\d*|\d+(?:\.\d+)?e[+-]\d+)[,\]}]")
+# Floats on each side of every spelling boundary: repr's plain and exponent forms, orjson's small ones.
+PROBES = (0.0, -0.0, 1.5, 0.1, 1e-4, 9.99e-5, 1e-5, 2.5e-5, 1e-7, -5e-324, 1e15, 9999999999999998.0, 1e16, 2.0**63,
+          1e21, 1.5e300, 1.7976931348623157e308, -1e16)
+
+
+def writes_as_expected(dumps: Callable[[Any], bytes]) -> bool:
+    """Whether `dumps` spells each probe as repr does, or in a form `_ODD_NUMBER` finds (which sends a record to
+    the standard path)."""
+    for value in PROBES:
+        form = dumps([value, 1])
+        if form != f"[{value!r},1]".encode() and _ODD_NUMBER.search(form) is None:
+            return False
+    return True
+
+
 _loads: Callable[[bytes], Any] | None
 try:
     from orjson import OPT_SORT_KEYS
@@ -39,10 +63,9 @@ try:
     from orjson import loads as _loads
 except ImportError:  # the standard path alone: same verdicts, slower
     _loads = None
-
-# A number in exponent form or below 1e-4, as orjson writes one: a value after ':' ',' or '[' and before ',' ']'
-# or '}'. A string holding such text only sends its record to the standard path.
-_ODD_NUMBER = re.compile(rb"[:,\[]-?(?:0\.0000\d*|\d+(?:\.\d+)?e[+-]\d+)[,\]}]")
+else:
+    if not writes_as_expected(_dumps):  # an orjson older than 3.11.7 (see above): the standard path alone
+        _loads = None
 
 
 def quick_digest(text: bytes | str) -> tuple[dict[str, Any], str] | None:
