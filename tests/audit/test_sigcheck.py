@@ -175,3 +175,37 @@ def test_where_both_refuse() -> None:
 def test_what_is_not_a_signature_is_refused_as_openssl_refuses_it(text: str) -> None:
     key = Ed25519PrivateKey.generate().public_key()
     assert sigcheck.signature_valid(DIGEST.decode(), text, key) is openssl_valid(DIGEST.decode(), text, key) is False
+
+
+def test_a_libsodium_that_accepts_a_large_s_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One built with ED25519_COMPAT checks only s < 2^253 where OpenSSL refuses s >= L: trusting its accepts
+    would pass a signature OpenSSL refuses. Such a libsodium is simulated here by reducing s first."""
+    import nacl.bindings
+
+    real = nacl.bindings.crypto_sign_open
+
+    def compat(signed: bytes, public: bytes) -> bytes:
+        s = int.from_bytes(signed[32:64], "little")
+        if s >= 2**253:
+            raise BadSignatureError("s has its top bits set")
+        return real(signed[:32] + (s % L).to_bytes(32, "little") + signed[64:], public)
+
+    _, probe_secret = nacl.bindings.crypto_sign_seed_keypair(sigcheck.PROBE_SEED)
+    probe = nacl.bindings.crypto_sign(sigcheck.PROBE_MESSAGE, probe_secret)
+    assert int.from_bytes(probe[32:64], "little") + L < 2**253  # the probe's s + L is one such a libsodium takes
+    key = Ed25519PrivateKey.generate()
+    public = key.public_key().public_bytes_raw()
+    good = base64.b64decode(sign(DIGEST.decode(), key))
+    large = good[:32] + (int.from_bytes(good[32:], "little") + L).to_bytes(32, "little")
+    monkeypatch.setattr(nacl.bindings, "crypto_sign_open", compat)
+    sigcheck._libsodium.cache_clear()
+    try:
+        assert case(good, DIGEST, public)[1:] == (True, True)
+        if int.from_bytes(large[32:], "little") < 2**253:
+            assert compat(large + DIGEST, public) == DIGEST  # this libsodium accepts it, OpenSSL does not
+            assert case(large, DIGEST, public)[1:] == (False, False)
+        assert sigcheck._libsodium() is None
+    finally:
+        monkeypatch.undo()
+        sigcheck._libsodium.cache_clear()
+    assert sigcheck._libsodium() is not None

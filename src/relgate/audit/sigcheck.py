@@ -10,6 +10,11 @@ R (OpenSSL's `ossl_ed25519_verify`, libsodium's `crypto_sign_ed25519_verify_deta
 no cofactor, no batching). So a libsodium accept is final, and whatever libsodium refuses
 goes to OpenSSL, which decides: the verdict is always OpenSSL's (`chain.signature_valid`).
 tests/audit/test_sigcheck.py holds this on signatures built to sit on each difference.
+
+That holds for libsodium as PyNaCl ships it. One built with ED25519_COMPAT (PyNaCl can be
+built on the system's libsodium) checks only that s < 2^253, so it accepts signatures whose
+s is L or more, which OpenSSL refuses; the libsodium found is therefore first asked to
+verify one such signature, and is not used when it accepts it.
 """
 
 from __future__ import annotations
@@ -26,14 +31,31 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 
+L = 2**252 + 27742317777372353535851937790883648493  # the order of Ed25519's base point
+PROBE_SEED, PROBE_MESSAGE = bytes(range(32)), b"relgate: does this libsodium refuse s >= L?"
+
+
 @cache
 def _libsodium() -> tuple[Callable[[bytes, bytes], bytes], type[Exception]] | None:
-    """PyNaCl's `crypto_sign_open` and its refusal, loaded on the first signature (not by unsigned runs)."""
+    """PyNaCl's `crypto_sign_open` and its refusal, loaded on the first signature (not by unsigned runs), when
+    this libsodium accepts only what OpenSSL accepts (see above)."""
     try:
-        from nacl.bindings import crypto_sign_open
+        from nacl.bindings import crypto_sign, crypto_sign_open, crypto_sign_seed_keypair
         from nacl.exceptions import BadSignatureError
     except ImportError:  # OpenSSL alone: the same verdicts, slower
         return None
+    public, secret = crypto_sign_seed_keypair(PROBE_SEED)
+    signed = crypto_sign(PROBE_MESSAGE, secret)
+    large_s = signed[:32] + (int.from_bytes(signed[32:64], "little") + L).to_bytes(32, "little") + PROBE_MESSAGE
+    for candidate, accept in ((signed, True), (large_s, False)):
+        try:
+            crypto_sign_open(candidate, public)
+        except BadSignatureError:
+            if accept:
+                return None
+        else:
+            if not accept:
+                return None
     return crypto_sign_open, BadSignatureError
 
 
