@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from relgate.errors import SourceError
 from relgate.sources.file import read_document
-from relgate.yamltext import CONFIG_LIMITS, PURE_PYTHON_LOADER, YamlLimits, YamlStrictError, load_yaml
+from relgate.yamltext import (
+    CONFIG_LIMITS,
+    PURE_PYTHON_LOADER,
+    STRICT_LOADER,
+    YamlLimits,
+    YamlStrictError,
+    load_yaml,
+)
 
 # About 340 bytes that name 9**9 (387 million) strings once every alias is copied out.
 ALIAS_BOMB = "".join(
@@ -105,3 +115,84 @@ def test_aliases_cannot_stack_nesting_beyond_the_limit() -> None:
     for index in range(1, 100):
         lines.append(f"a{index}: &a{index} " + "[" * 60 + f"*a{index - 1}" + "]" * 60)
     assert "nested deeper than 64 levels once aliases are expanded" in str(refusal("\n".join(lines)))
+
+
+@pytest.mark.parametrize("escape", ["\\U00110000", "\\Ua0013A28", "\\UFFFFFFFF"])
+def test_an_escape_beyond_unicode_is_a_yaml_error_with_a_line_for_both_parsers(escape: str) -> None:
+    """PyYAML's own scanner raised OverflowError or ValueError here (an internal error); libyaml names the line."""
+    text = f'version: 1\nservice: "{escape}"\n'
+    for loader in (STRICT_LOADER, PURE_PYTHON_LOADER):
+        with pytest.raises(yaml.MarkedYAMLError) as caught:
+            load_yaml(text, CONFIG_LIMITS, loader)
+        assert "Unicode character escape" in str(caught.value)
+        assert caught.value.problem_mark is not None and caught.value.problem_mark.line == 1
+
+
+def loaded(text: str, loader: type) -> tuple[str, Any]:
+    try:
+        return "loaded", repr(load_yaml(text, CONFIG_LIMITS, loader))  # repr tells 1, 1.0 and True apart
+    except yaml.YAMLError:
+        return "refused", None
+
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=8), st.sampled_from(
+    ["yes", "off", "0x1f", "0o17", "1_000", "1e3", ".5", "2026-12-24T00:00:00Z", "~", "- a", "a: b", "#x", "'", '"',
+     "\t", "\u2028", "\x85", "\ufeff", "\\U00110000"]))
+documents = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+    st.text(max_size=5), inner, max_size=4), max_leaves=12)
+edits = st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from(["put", "insert", "drop"]),
+                           st.sampled_from(list(" \t\n\r:-#'\"[]{},&*!|>%@`?\\\u2028\x85\ufeff\x00éU0."))),
+                 max_size=3)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=documents, flow=st.sampled_from([None, True, False]), quotes=st.sampled_from([None, '"', "'"]),
+       unicode=st.booleans(), changes=edits)
+def test_both_parsers_load_a_mutated_document_alike_or_refuse_it(value: Any, flow: bool | None, quotes: str | None,
+                                                                unicode: bool,
+                                                                changes: list[tuple[int, str, str]]) -> None:
+    """With or without libyaml, a document loads to the same value or is a YAML error (never another exception).
+    The two may differ on whether a document is YAML at all (libyaml reads `- a\\tb`, PyYAML refuses it); neither
+    reads one document as two different values."""
+    characters = list(yaml.safe_dump({"data": value}, default_flow_style=flow, default_style=quotes,
+                                     allow_unicode=unicode))
+    for at, change, character in changes:
+        if not characters:
+            break
+        at %= len(characters)
+        if change == "put":
+            characters[at] = character
+        elif change == "insert":
+            characters.insert(at, character)
+        else:
+            del characters[at]
+    text = "".join(characters)
+    fast, plain = loaded(text, STRICT_LOADER), loaded(text, PURE_PYTHON_LOADER)
+    if fast[0] == plain[0] == "loaded":
+        assert fast == plain
+
+
+@pytest.mark.parametrize("text", ["a: !!bool maybe", "a:\n  b: !!int 5x", "a: !!float abc", "a: [1, !!int 0x]",
+                                  "a: !!float ''", "? !!bool ghp_notshown\n: 1"])
+def test_a_value_its_explicit_tag_cannot_read_is_a_yaml_error_with_a_line(text: str) -> None:
+    """PyYAML's constructors raise KeyError or ValueError there (an internal error before); the value is not
+    repeated, as it may be a secret."""
+    for loader in (STRICT_LOADER, PURE_PYTHON_LOADER):
+        with pytest.raises(YamlStrictError, match=r"value tagged !!(bool|int|float) cannot be read as one") as caught:
+            load_yaml(text, CONFIG_LIMITS, loader)
+        assert caught.value.problem_mark is not None
+        assert caught.value.problem_mark.line == text.count("\n", 0, text.index("!!"))
+        assert "ghp_" not in (caught.value.problem or "")
+    assert load_yaml("a: !!int 1_000\nb: !!float '1.5'\nc: !!bool yes\n") == {"a": 1000, "b": 1.5, "c": True}
+
+
+@pytest.mark.parametrize("text", ["x: 1\n\ufeffservice: checkout\n", "x: 1\n  \ufeffa: 1\n", "x: 1\ny: [\ufeffa]\n"])
+def test_a_byte_order_mark_inside_the_document_is_refused_with_its_line(text: str) -> None:
+    """libyaml skips one at the start of a line, PyYAML's own parser keeps it (`\\ufeffservice`): refused, so a
+    file never reads two ways. One at the very start is a byte order mark, skipped by both; an escape is text."""
+    for loader in (STRICT_LOADER, PURE_PYTHON_LOADER):
+        with pytest.raises(YamlStrictError, match=r"byte order mark \(U\+FEFF\) inside the document") as caught:
+            load_yaml(text, CONFIG_LIMITS, loader)
+        assert caught.value.problem_mark is not None and caught.value.problem_mark.line == 1
+        assert load_yaml("\ufeffa: 1\n", CONFIG_LIMITS, loader) == {"a": 1}
+        assert load_yaml('a: "\\uFEFFb"\n', CONFIG_LIMITS, loader) == {"a": "\ufeffb"}

@@ -74,6 +74,13 @@ class _Strict:
         event = self.peek_event()  # type: ignore[attr-defined]
         return getattr(event, "start_mark", None)
 
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)  # type: ignore[misc]
+        except (LookupError, ValueError, ArithmeticError):  # PyYAML's constructors: `!!bool maybe`, `!!float ""`
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")  # the value is not shown: it may be a secret
+            raise YamlStrictError(f"the value tagged {tag} cannot be read as one", node.start_mark) from None
+
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         if isinstance(node, MappingNode):
             _refuse_duplicate_keys(self, node)
@@ -159,8 +166,20 @@ def _expanded_size(root: Node, limits: YamlLimits) -> None:
     measure(root, 1)
 
 
+def _refuse_inner_bom(text: str) -> None:
+    """A byte order mark after the first character: libyaml skips one at the start of a line and PyYAML's own
+    parser keeps it in the key or value (`\ufeffservice`), so the same file would read two ways."""
+    at = text.find("\ufeff", 1)
+    if at >= 0:
+        line = text.count("\n", 0, at)
+        mark = Mark("<unicode string>", at, line, at - (text.rfind("\n", 0, at) + 1), None, 0)
+        raise YamlStrictError("a byte order mark (U+FEFF) inside the document; write it as \"\\uFEFF\" in a "
+                              "double-quoted string if it is meant", mark)
+
+
 def load_yaml(text: str, limits: YamlLimits = FACTS_LIMITS, loader_class: type = STRICT_LOADER) -> Any:
     """Parse one YAML document strictly; every refusal is a yaml.YAMLError with a line."""
+    _refuse_inner_bom(text)
     loader = loader_class(text)
     loader.limits = limits
     try:
@@ -174,5 +193,8 @@ def load_yaml(text: str, limits: YamlLimits = FACTS_LIMITS, loader_class: type =
         if "maximum nesting depth" in str(exc.problem):
             raise YamlStrictError(f"nested deeper than {limits.max_depth} levels", exc.problem_mark) from None
         raise
+    except (ValueError, OverflowError):  # PyYAML's own scanner on an escape beyond U+10FFFF ("\U00110000")
+        mark = loader.get_mark() if hasattr(loader, "get_mark") else None
+        raise YamlStrictError("found an invalid Unicode character escape", mark) from None
     finally:
         loader.dispose()
