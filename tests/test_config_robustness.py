@@ -12,6 +12,7 @@ import pytest
 
 from relgate.action import run as action_run
 from relgate.api import check
+from relgate.config import load_config
 from relgate.errors import ConfigError
 from relgate.filetext import MAX_CONFIG_BYTES
 from tests.conftest import QUICKSTART_AT
@@ -144,3 +145,24 @@ def test_relgate_mode_from_the_action_environment(quickstart: Path, tmp_path: Pa
 def test_api_mode_is_checked(quickstart: Path) -> None:
     with pytest.raises(ConfigError, match="mode: expected one of enforce, warn, found 'WARN'"):
         check(quickstart, at=QUICKSTART_AT, mode="WARN", audit=False)
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("max_age_hours: 72", "max_age_hours: 072", "relgate.yaml:10: invalid YAML: a whole number with a leading zero"),
+    ("high: 5}", "high: 1:30}", "relgate.yaml:8: invalid YAML: a number with colons"),
+    ("high: 5}", "high: !!int 5x}", "relgate.yaml:8: invalid YAML: the value tagged !!int cannot be read as one"),
+    ("service: checkout", "\ufeffservice: checkout", "relgate.yaml:4: invalid YAML: a byte order mark (U+FEFF)"),
+])
+def test_a_threshold_yaml_would_read_two_ways_or_cannot_read_is_refused(quickstart: Path, old: str, new: str,
+                                                                       message: str) -> None:
+    """`072` was silently 58 hours (YAML 1.1's octal; 72 in YAML 1.2 and to the person who wrote it)."""
+    replace(quickstart, old, new)
+    assert_refused(quickstart, message)
+
+
+def test_numbers_both_yaml_versions_read_alike_still_load(quickstart: Path) -> None:
+    replace(quickstart, "max_age_hours: 72", "max_age_hours: 07")
+    replace(quickstart, "high: 5}", "high: 0x5}")
+    config = load_config(str(quickstart), {})
+    assert config.data["approvals"]["max_age_hours"] == 7
+    assert config.data["vulnerabilities"]["max"]["high"] == 5

@@ -47,8 +47,9 @@ def test_duplicate_keys_are_found_in_nested_and_flow_mappings() -> None:
 
 
 def test_keys_equal_as_values_are_duplicates() -> None:
-    # YAML 1.1 reads both as the integer 8; the second would silently win.
-    assert "duplicate key 8" in str(refusal("010: a\n8: b\n"))
+    # Both are the integer 8; the second would silently win.
+    assert "duplicate key 8" in str(refusal("0x8: a\n8: b\n"))
+    assert "leading zero" in str(refusal("010: a\n8: b\n"))  # 8 to YAML 1.1, 10 to YAML 1.2: refused first
 
 
 def test_merge_keys_keep_yaml_override_rules() -> None:
@@ -196,3 +197,23 @@ def test_a_byte_order_mark_inside_the_document_is_refused_with_its_line(text: st
         assert caught.value.problem_mark is not None and caught.value.problem_mark.line == 1
         assert load_yaml("\ufeffa: 1\n", CONFIG_LIMITS, loader) == {"a": 1}
         assert load_yaml('a: "\\uFEFFb"\n', CONFIG_LIMITS, loader) == {"a": "\ufeffb"}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("a: 072", "leading zero"), ("a: -010", "leading zero"), ("010: x", "leading zero"),
+    ("a: !!int 072", "leading zero"), ("commit: 0123456", "leading zero"), ("a: 1:30", "colons"),
+    ("a: 12:30:00", "colons"), ("a: 1:30.5", "colons"),
+    ("a: 07", {"a": 7}), ("a: 00", {"a": 0}), ("a: 0x1F", {"a": 31}), ("a: '072'", {"a": "072"}),
+    ("a: 010.5", {"a": 10.5}), ("a: 1_000", {"a": 1000}), ("a: 0123459", {"a": "0123459"}),
+    ("a: 2026-12-24T00:00:00Z", {"a": "2026-12-24T00:00:00Z"}),
+])
+def test_numbers_yaml_1_1_and_1_2_read_differently_are_refused(text: str, expected: Any) -> None:
+    """PyYAML reads YAML 1.1 (`072` is octal 58, `1:30` is 90); YAML 1.2 and most other tools read 72 and text.
+    Where the two differ the value is refused with its line; where they agree it loads, with either parser."""
+    for loader in (STRICT_LOADER, PURE_PYTHON_LOADER):
+        if isinstance(expected, str):
+            with pytest.raises(YamlStrictError, match=expected) as caught:
+                load_yaml(text, CONFIG_LIMITS, loader)
+            assert caught.value.problem_mark is not None and caught.value.problem_mark.line == 0
+        else:
+            assert load_yaml(text, CONFIG_LIMITS, loader) == expected

@@ -4,6 +4,8 @@
   `2026-12-24T00:00:00Z` into a datetime, which is not JSON and gets no `*_ns` twin.
 - A key given twice in one mapping is an error naming both lines: with "last one
   wins", a trailing `mode: warn` would silently switch enforcement off.
+- A number YAML 1.1 and YAML 1.2 read as different values (`072`: octal 58 or 72; `1:30`: 90 or text) is an
+  error: PyYAML reads YAML 1.1, most other tools (and people) YAML 1.2, and a threshold must not silently change.
 - Anchors and aliases are bounded (count, expanded size, no recursion) and so is
   nesting depth: a 500-byte alias bomb must fail at once, not expand to gigabytes.
 """
@@ -92,9 +94,34 @@ def _timestamp_as_text(loader: SafeConstructor, node: yaml.Node) -> Any:
     return loader.construct_scalar(node)  # type: ignore[arg-type]
 
 
+def _base_60(loader: SafeConstructor, node: yaml.Node) -> None:
+    if ":" in str(loader.construct_scalar(node)):  # type: ignore[arg-type]
+        raise YamlStrictError("a number with colons: YAML 1.1, which relgate reads, takes it in base 60 (1:30 is "
+                              "90) and YAML 1.2 as text; quote it", node.start_mark)
+
+
+def _integer_read_one_way(loader: SafeConstructor, node: yaml.Node) -> Any:
+    """An integer, unless YAML 1.1 (PyYAML) and YAML 1.2 (most other tools) read its text as different values:
+    `072` is octal 58 to the first and 72 to the second, so a threshold would silently change."""
+    _base_60(loader, node)
+    digits = str(loader.construct_scalar(node)).lstrip("+-").replace("_", "")  # type: ignore[arg-type]
+    if digits[:1] == "0" and digits.isdigit() and int(digits, 8) != int(digits, 10):
+        raise YamlStrictError("a whole number with a leading zero: YAML 1.1, which relgate reads, takes it as "
+                              "octal (010 is 8) and YAML 1.2 as decimal; write it without the zero, or quote it "
+                              "if it is text", node.start_mark)
+    return loader.construct_yaml_int(node)  # type: ignore[arg-type]
+
+
+def _float_read_one_way(loader: SafeConstructor, node: yaml.Node) -> Any:
+    _base_60(loader, node)
+    return loader.construct_yaml_float(node)  # type: ignore[arg-type]
+
+
 def _strict(base: type) -> type:
     loader: type = type(f"Strict{base.__name__}", (_Strict, base), {})
     loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)  # type: ignore[attr-defined]
+    loader.add_constructor("tag:yaml.org,2002:int", _integer_read_one_way)  # type: ignore[attr-defined]
+    loader.add_constructor("tag:yaml.org,2002:float", _float_read_one_way)  # type: ignore[attr-defined]
     return loader
 
 
