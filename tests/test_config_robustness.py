@@ -150,6 +150,7 @@ def test_api_mode_is_checked(quickstart: Path) -> None:
 @pytest.mark.parametrize(("old", "new", "message"), [
     ("max_age_hours: 72", "max_age_hours: 072", "relgate.yaml:10: invalid YAML: a whole number with a leading zero"),
     ("high: 5}", "high: 1:30}", "relgate.yaml:8: invalid YAML: a number with colons"),
+    ("min_pass_rate: 0.98", "min_pass_rate: 98e-2", "relgate.yaml:9: invalid YAML: YAML 1.2 reads this plain value"),
     ("high: 5}", "high: !!int 5x}", "relgate.yaml:8: invalid YAML: the value tagged !!int cannot be read as one"),
     ("service: checkout", "\ufeffservice: checkout", "relgate.yaml:4: invalid YAML: a byte order mark (U+FEFF)"),
 ])

@@ -204,12 +204,17 @@ def test_a_byte_order_mark_inside_the_document_is_refused_with_its_line(text: st
     ("a: !!int 072", "leading zero"), ("commit: 0123456", "leading zero"), ("a: 1:30", "colons"),
     ("a: 12:30:00", "colons"), ("a: 1:30.5", "colons"),
     ("a: 07", {"a": 7}), ("a: 00", {"a": 0}), ("a: 0x1F", {"a": 31}), ("a: '072'", {"a": "072"}),
-    ("a: 010.5", {"a": 10.5}), ("a: 1_000", {"a": 1000}), ("a: 0123459", {"a": "0123459"}),
+    ("a: 010.5", {"a": 10.5}), ("a: 1_000", {"a": 1000}), ("a: 0b101", {"a": 5}), ("a: yes", {"a": True}),
+    ("a: 5e1", "YAML 1.2 reads this plain value as a number"), ("a: 08", "as a number"), ("a: 0o17", "as a number"),
+    ("a: [1E3]", "as a number"), ("5e1: x", "as a number"), ("commit: 0123459", "as a number"),
+    ("a: '5e1'", {"a": "5e1"}), ("a: !!str 5e1", {"a": "5e1"}), ("a: 9.8e-1", {"a": 0.98}), ("a: 1.", {"a": 1.0}),
+    ("a: |\n  5e1\n", {"a": "5e1\n"}),
     ("a: 2026-12-24T00:00:00Z", {"a": "2026-12-24T00:00:00Z"}),
 ])
 def test_numbers_yaml_1_1_and_1_2_read_differently_are_refused(text: str, expected: Any) -> None:
-    """PyYAML reads YAML 1.1 (`072` is octal 58, `1:30` is 90); YAML 1.2 and most other tools read 72 and text.
-    Where the two differ the value is refused with its line; where they agree it loads, with either parser."""
+    """PyYAML reads YAML 1.1 (`072` is octal 58, `1:30` is 90, `5e1` is text); YAML 1.2 and most other tools read
+    72, text and 50. Where the two differ the value is refused with its line; where they agree, or YAML 1.1's
+    number or boolean is plainly meant (`1_000`, `yes`), it loads, with either parser."""
     for loader in (STRICT_LOADER, PURE_PYTHON_LOADER):
         if isinstance(expected, str):
             with pytest.raises(YamlStrictError, match=expected) as caught:

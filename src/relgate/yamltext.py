@@ -4,14 +4,18 @@
   `2026-12-24T00:00:00Z` into a datetime, which is not JSON and gets no `*_ns` twin.
 - A key given twice in one mapping is an error naming both lines: with "last one
   wins", a trailing `mode: warn` would silently switch enforcement off.
-- A number YAML 1.1 and YAML 1.2 read as different values (`072`: octal 58 or 72; `1:30`: 90 or text) is an
-  error: PyYAML reads YAML 1.1, most other tools (and people) YAML 1.2, and a threshold must not silently change.
+- A plain value YAML 1.1 and YAML 1.2 read as different numbers, or as a number and text, is an error:
+  PyYAML reads YAML 1.1, most other tools (and people) YAML 1.2, and a threshold must not silently change
+  (`072` is octal 58 or 72; `1:30` is 90 or text; `5e1` is text or 50). Where YAML 1.1 reads a number
+  YAML 1.2 leaves as text without colons (`1_000`, `0b101`), or reads `yes`/`off` as booleans, the
+  meaning is plain and the value loads.
 - Anchors and aliases are bounded (count, expanded size, no recursion) and so is
   nesting depth: a 500-byte alias bomb must fail at once, not expand to gigabytes.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +27,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
+# YAML 1.2's core schema: the plain scalars it reads as numbers.
+_YAML_1_2_NUMBER = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)"
+                              r"(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,16 @@ class _Strict:
     def _mark(self) -> Mark | None:
         event = self.peek_event()  # type: ignore[attr-defined]
         return getattr(event, "start_mark", None)
+
+    def compose_scalar_node(self, anchor: Any) -> Node:
+        event = self.peek_event()  # type: ignore[attr-defined]
+        node: Node = super().compose_scalar_node(anchor)  # type: ignore[misc]
+        if (event.tag is None and event.implicit[0] and node.tag == _STR_TAG
+                and _YAML_1_2_NUMBER.fullmatch(node.value)):
+            raise YamlStrictError("YAML 1.2 reads this plain value as a number and YAML 1.1, which relgate reads, as "
+                                  "text (5e1, 08, 0o17): quote it if it is text, or write the number as both read it "
+                                  "(50.0, 8, 15)", event.start_mark)
+        return node
 
     def construct_object(self, node: Node, deep: bool = False) -> Any:
         try:
