@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from relgate.errors import SourceError
 from relgate.sources import evidence
@@ -98,3 +102,56 @@ def test_json_path_quotes_keys_that_are_not_names() -> None:
     assert json_path(["properties", "security-severity"]) == "properties.security-severity"
     assert json_path(["a", "x.y", "two words"]) == 'a["x.y"]["two words"]'
     assert json_path([]) == "(top level)"
+
+
+def spelt(value: Any, twice: tuple[int, ...] | None, at: tuple[int, ...] = ()) -> str:
+    """`value` as JSON text; the object at path `twice` (indices into its items) repeats its first key last, with
+    another value."""
+    if isinstance(value, dict):
+        members = [f"{json.dumps(k)}: {spelt(v, twice, (*at, i))}" for i, (k, v) in enumerate(value.items())]
+        if twice == at and value:
+            members.append(f"{json.dumps(next(iter(value)))}: {json.dumps(['not', 'the', 'first'])}")
+        return "{" + ", ".join(members) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(spelt(v, twice, (*at, i)) for i, v in enumerate(value)) + "]"
+    return json.dumps(value)
+
+
+def objects(value: Any, at: tuple[int, ...] = ()) -> list[tuple[int, ...]]:
+    found = [at] if isinstance(value, dict) and value else []
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    for i, child in enumerate(children):
+        found += objects(child, (*at, i))
+    return found
+
+
+documents = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=6),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(document=documents, data=st.data())
+def test_a_key_given_twice_anywhere_is_refused_and_nothing_else_changes(tmp_path_factory: pytest.TempPathFactory,
+                                                                       document: Any, data: st.DataObject) -> None:
+    """A report whose object names a key twice is refused, whichever object it is; without one, the document
+    reads exactly as json.loads reads it."""
+    path = tmp_path_factory.mktemp("dup") / "report.json"
+    path.write_text(spelt(document, None))
+    assert load_json(path) == json.loads(path.read_text())
+    found = objects(document)
+    if found:
+        path.write_text(spelt(document, data.draw(st.sampled_from(found))))
+        with pytest.raises(SourceError, match=r"report\.json: not valid JSON: the key .* is given twice"):
+            load_json(path)
+
+
+def test_a_sarif_run_with_its_results_given_twice_is_refused(tmp_path: Path) -> None:
+    """Its findings, then `"results": []`: read as no findings before (the last wins); the source fails now."""
+    report = tmp_path / "scan.sarif"
+    report.write_text('{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "t", "rules": []}}, "results": '
+                      '[{"ruleId": "CVE-2026-1", "level": "error", "message": {"text": "x"}}], "results": []}]}')
+    with pytest.raises(SourceError, match=r"scan\.sarif: not valid JSON: the key 'results' is given twice"):
+        load_json(report)

@@ -177,3 +177,11 @@ def test_key_must_be_a_non_empty_string(tmp_path: Path) -> None:
 def test_missing_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match=r"'absent\.yaml' matched no file"):
         collect(tmp_path, path="absent.yaml")
+
+
+@pytest.mark.parametrize("name", ["facts.json", "facts.txt", "facts.yaml"])
+def test_a_key_given_twice_is_refused_in_json_and_yaml_alike(tmp_path: Path, name: str) -> None:
+    """`{"approved": false, "approved": true}` would be read as true (the last wins in Python and jq)."""
+    write(tmp_path, name, '{"approved": false, "approved": true}')
+    with pytest.raises(SourceError, match=r"facts\.\w+:.*(given twice|duplicate key)"):
+        collect(tmp_path, path=name)

@@ -98,18 +98,39 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+class DuplicateKey(ValueError):
+    """A JSON object names a key twice. RFC 8259 leaves the meaning to the reader (Python, jq and JavaScript take
+    the last value, some readers refuse), so a report could say one thing to its producer and another to the gate:
+    a SARIF run with its findings, then `"results": []`, read as no findings at all."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"the key {key[:80]!r} is given twice in one object (readers differ on which counts)")
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """`object_pairs_hook` for json.loads: the object, or DuplicateKey."""
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKey(key)
+            seen.add(key)
+    return found
+
+
 def load_json(path: Path) -> Any:
     """Parse a JSON evidence file (UTF-8/16/32, BOM allowed) and check it is bounded, plain data."""
     raw = read_bytes(path)
     try:
-        document = json.loads(raw, parse_constant=_refuse_constant)
+        document = json.loads(raw, parse_constant=_refuse_constant, object_pairs_hook=unique_keys)
     except json.JSONDecodeError as exc:
         raise SourceError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
     except UnicodeDecodeError as exc:
         raise SourceError(f"{path}: not UTF-8 text (undecodable byte at offset {exc.start})") from None
     except RecursionError:
         raise SourceError(f"{path}: nested too deeply (more than {MAX_DEPTH} levels)") from None
-    except ValueError as exc:  # NaN/Infinity, or an integer with thousands of digits
+    except ValueError as exc:  # NaN/Infinity, a key given twice, or an integer with thousands of digits
         raise SourceError(f"{path}: not valid JSON: {exc}") from None
     check_data(document, path)
     return document

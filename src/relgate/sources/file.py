@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from relgate.errors import SourceError
-from relgate.sources.evidence import MAX_DEPTH, check_data, json_path, read_bytes
+from relgate.sources.evidence import MAX_DEPTH, DuplicateKey, check_data, json_path, read_bytes, unique_keys
 from relgate.sources.findings import read_json
 from relgate.sources.interface import Evidence, GatherRequest, Source
 from relgate.sources.paths import matched_files
@@ -34,7 +34,7 @@ class _Unparsable(Exception):
 
 def _from_json(text: str) -> Any:
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=unique_keys)
     except json.JSONDecodeError as exc:
         raise _Unparsable(f"{exc.lineno}:{exc.colno}", exc.msg) from None
 
@@ -64,7 +64,10 @@ def read_document(path: Path) -> Any:
             except _Unparsable as exc:
                 raise SourceError(f"{path}:{exc.where}: not valid YAML: {exc.problem}") from None
         else:
-            document = _guess(path, text)
+            try:
+                document = _guess(path, text)
+            except DuplicateKey as exc:  # JSON, but not one value: YAML would refuse it too
+                raise SourceError(f"{path}: not valid JSON: {exc}") from None
     _check_json_data(document, path)
     return document
 
