@@ -194,11 +194,10 @@ def _examine_part(part: list[tuple[int, int]]) -> Stretch | None:
     setup = _WORKER
     assert setup.log is not None
     start, end = part[0]
-    rows = setup.log.rows_between(_log_fd(), start, end, 1)  # numbered in this process if they are needed
-    return stretch_of(examine_rows(setup.label, rows, setup.key, setup.expected), setup.anchors)
+    return _examine_rows(setup.log.rows_between(_log_fd(), start, end, 1))  # numbered here if they are needed
 
 
-def _examine_rows(rows: list[RawRow]) -> Stretch | None:
+def _examine_rows(rows: Iterable[RawRow]) -> Stretch | None:
     setup = _WORKER
     return stretch_of(examine_rows(setup.label, rows, setup.key, setup.expected), setup.anchors)
 
@@ -211,6 +210,6 @@ def _examine_range(part: list[tuple[int, int]]) -> Stretch | None:
     [(first, last)] = part
     try:
         with closing(setup.table.raw_rows_in(first, last)) as rows:
-            return stretch_of(examine_rows(setup.label, rows, setup.key, setup.expected), setup.anchors)
+            return _examine_rows(rows)
     except AuditError:
         return None
