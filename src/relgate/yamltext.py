@@ -112,8 +112,8 @@ def _timestamp_as_text(loader: SafeConstructor, node: yaml.Node) -> Any:
     return loader.construct_scalar(node)  # type: ignore[arg-type]
 
 
-def _base_60(loader: SafeConstructor, node: yaml.Node) -> None:
-    if ":" in str(loader.construct_scalar(node)):  # type: ignore[arg-type]
+def _base_60(text: str, node: yaml.Node) -> None:
+    if ":" in text:
         raise YamlStrictError("a number with colons: YAML 1.1, which relgate reads, takes it in base 60 (1:30 is "
                               "90) and YAML 1.2 as text; quote it", node.start_mark)
 
@@ -121,8 +121,9 @@ def _base_60(loader: SafeConstructor, node: yaml.Node) -> None:
 def _integer_read_one_way(loader: SafeConstructor, node: yaml.Node) -> Any:
     """An integer, unless YAML 1.1 (PyYAML) and YAML 1.2 (most other tools) read its text as different values:
     `072` is octal 58 to the first and 72 to the second, so a threshold would silently change."""
-    _base_60(loader, node)
-    digits = str(loader.construct_scalar(node)).lstrip("+-").replace("_", "")  # type: ignore[arg-type]
+    text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
+    _base_60(text, node)
+    digits = text.lstrip("+-").replace("_", "")
     if digits[:1] == "0" and digits.isdigit() and int(digits, 8) != int(digits, 10):
         raise YamlStrictError("a whole number with a leading zero: YAML 1.1, which relgate reads, takes it as "
                               "octal (010 is 8) and YAML 1.2 as decimal; write it without the zero, or quote it "
@@ -131,7 +132,7 @@ def _integer_read_one_way(loader: SafeConstructor, node: yaml.Node) -> Any:
 
 
 def _float_read_one_way(loader: SafeConstructor, node: yaml.Node) -> Any:
-    _base_60(loader, node)
+    _base_60(str(loader.construct_scalar(node)), node)  # type: ignore[arg-type]
     return loader.construct_yaml_float(node)  # type: ignore[arg-type]
 
 
